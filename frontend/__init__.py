@@ -1,0 +1,1 @@
+"""The web UI: thin views, Plotly figure builders, templates and static files."""

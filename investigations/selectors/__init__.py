@@ -1,0 +1,1 @@
+"""Reads: queries the views and API use."""

@@ -1,0 +1,1 @@
+"""Settings: `base` plus one overlay per environment (dev, test, production), read from the environment."""

@@ -1,0 +1,149 @@
+"""Shared fixtures: the real Neo4j graph, a real Celery worker process on Redis, and users per role.
+
+The test command (`make test`) starts Neo4j with GDS and Redis before pytest runs; a fixture that cannot
+reach them fails the test with the reason instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from graph.driver import Graph, get_graph
+from graph.schema import apply_schema
+from investigations.celery import app as celery_app
+from investigations.roles import Role, ensure_role_groups
+from investigations.services.users import create_or_update_user
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def graph() -> Graph:
+    """The real Neo4j server with GDS, with the schema applied; fails loudly when it cannot be reached."""
+    g = get_graph()
+    try:
+        g.verify()
+    except Exception as exc:  # noqa: BLE001
+        pytest.fail(f"Neo4j is not reachable at {settings.NEO4J_URI} (start it with `make test`): {exc}")
+    apply_schema(g)
+    return g
+
+
+def wipe_graph(g: Graph) -> None:
+    """Delete every node and relationship (keeps the schema), in batches."""
+    g.auto("wipe", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    for name in [r["graphName"] for r in g.auto("gds_list", "CALL gds.graph.list() YIELD graphName RETURN graphName")]:
+        g.auto("gds_drop", "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=name)
+
+
+@pytest.fixture
+def clean_graph(graph: Graph) -> Iterator[Graph]:
+    """An empty graph for one test."""
+    wipe_graph(graph)
+    yield graph
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., AbstractBaseUser]:
+    """Create a user with a role: `make_user(Role.ANALYST, "ann")`."""
+
+    def make(role: Role, username: str | None = None) -> AbstractBaseUser:
+        ensure_role_groups()
+        user, _ = create_or_update_user(username or f"{role.value}-user", role=role, password=TEST_PASSWORD)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def analyst(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+    return make_user(Role.ANALYST)
+
+
+@pytest.fixture
+def case_manager(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+    return make_user(Role.CASE_MANAGER)
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+    return make_user(Role.ADMIN)
+
+
+def _wait_for_worker(proc: subprocess.Popen[bytes], log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the Celery worker exited with {proc.returncode}; see {log_path}")
+        if celery_app.control.ping(timeout=1.0):
+            return
+    pytest.fail(f"the Celery worker did not answer a ping within {timeout:.0f} s; see {log_path}")
+
+
+def start_worker(log_name: str = "test-worker.log", extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start a real Celery worker process on the test database and Redis; wait until it answers."""
+    log_dir = Path(settings.VAR_DIR) / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / log_name
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "investigations.settings.test",
+        "USE_TEST_DATABASE": "1",
+        **(extra_env or {}),
+    }
+    cmd = [
+        sys.executable, "-m", "celery", "-A", "investigations", "worker", "-l", "info",
+        "--concurrency", "1", "-Q", "default,ingest,detection", "-n", f"test-{os.getpid()}@%h", "--without-mingle",
+        "--without-gossip",
+    ]  # fmt: skip
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _wait_for_worker(proc, log_path)
+    return proc
+
+
+def stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a worker started by `start_worker`."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Iterator[subprocess.Popen[bytes]]:
+    """One real worker process for the session, sharing the test database file and Redis."""
+    celery_app.control.purge()
+    proc = start_worker()
+    yield proc
+    stop_worker(proc)
+
+
+@pytest.fixture
+def worker(celery_worker_process: subprocess.Popen[bytes], transactional_db: Any) -> subprocess.Popen[bytes]:
+    """A running worker, with the test's database writes committed so the worker sees them."""
+    ensure_role_groups()
+    if celery_worker_process.poll() is not None:
+        pytest.fail("the session's Celery worker has died; see var/log/test-worker.log")
+    return celery_worker_process
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make the folder of the test database file (shared with the worker process)."""
+    test_db = getattr(settings, "TEST_DB_PATH", None)
+    if test_db is not None:
+        Path(test_db).parent.mkdir(parents=True, exist_ok=True)
