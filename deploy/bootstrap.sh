@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Install everything the platform needs on a fresh Debian machine (idempotent, quick when up to date):
+#   Debian packages (redis-server, chromium for the browser tests), the Python virtualenv with the pinned
+#   requirements, and the Neo4j 5.26 + GDS 2.13 build from Maven Central.
+#
+#   deploy/bootstrap.sh            everything
+#   deploy/bootstrap.sh --no-neo4j skip the Neo4j build (e.g. on a web-only host)
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PYTHON="${PYTHON:-python3}"
+build_neo4j=1
+[[ "${1:-}" == "--no-neo4j" ]] && build_neo4j=0
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+[[ -x /usr/bin/chromium ]] || need_apt+=(chromium)
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+if ((${#need_apt[@]})); then
+  info bootstrap "installing Debian packages: ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""
+  [[ "$(id -u)" -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+ensure_dirs
+if [[ ! -x "$VENV/bin/python" ]]; then
+  info bootstrap "creating the virtualenv in $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+stamp="$VENV/.requirements.sha256"
+want="$(sha256sum "$ROOT/requirements.txt" | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+  info bootstrap "installing Python packages (requirements.txt)"
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q -r "$ROOT/requirements.txt"
+  echo "$want" >"$stamp"
+fi
+
+if ((build_neo4j)); then
+  "$DEPLOY_DIR/neo4j.sh" build
+fi
+info bootstrap "ready"

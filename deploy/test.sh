@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The test command: install what is needed, start the services the tests use (Neo4j with GDS and Redis,
+# on their own ports and data folder so a running demo is never touched), run ruff, mypy and the whole
+# pytest suite against them, and stop what this script started. The Celery worker processes and the
+# live web server are started by the test fixtures themselves.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export VAR_DIR="${TEST_VAR_DIR:-$ROOT/var/test}"
+export NEO4J_BOLT_PORT="${TEST_NEO4J_BOLT_PORT:-7688}"
+export NEO4J_URI="bolt://127.0.0.1:$NEO4J_BOLT_PORT"
+export NEO4J_HEAP="${NEO4J_HEAP:-2g}" NEO4J_PAGECACHE="${NEO4J_PAGECACHE:-1g}"
+export REDIS_PORT="${TEST_REDIS_PORT:-6380}"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+export CELERY_BROKER_URL="$REDIS_URL" CELERY_RESULT_BACKEND="$REDIS_URL"
+export DJANGO_SETTINGS_MODULE=investigations.settings.test
+mkdir -p "$VAR_DIR" "$ROOT/test-artifacts"
+
+started=()
+cleanup() {
+  local rc=$?
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    "$ROOT/deploy/${started[i]}.sh" stop || true
+  done
+  exit "$rc"
+}
+trap cleanup EXIT
+
+t0=$(date +%s)
+"$ROOT/deploy/bootstrap.sh"
+for svc in redis neo4j; do
+  if ! "$ROOT/deploy/$svc.sh" status >/dev/null 2>&1; then
+    started+=("$svc")
+  fi
+  "$ROOT/deploy/$svc.sh" start
+done
+echo "[test] services ready after $(($(date +%s) - t0)) s"
+
+echo "[test] ruff"
+.venv/bin/ruff check .
+echo "[test] mypy"
+.venv/bin/mypy graph investigations frontend bench
+echo "[test] pytest"
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+echo "[test] finished in $(($(date +%s) - t0)) s"
