@@ -1,0 +1,68 @@
+"""A case on clusters found by the real detection service: a banned ring member is replaced after the case is
+opened, the next run keeps the cluster's key, and the case gets the replacement as a regrowth alert."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from graph.detection.params import DetectionParams
+from graph.driver import Graph
+from investigations.models import DetectionRun, RegrowthAlert
+from investigations.selectors.case_evidence import case_changes, case_indicators
+from investigations.selectors.cases import top_clusters
+from investigations.services.cases import open_case, raise_regrowth_alerts
+from investigations.services.detection import execute_detection
+from tests.integration.detection.builders import DAY, HOUR, T0, Acct, organisation, ring, write_accounts
+
+pytestmark = pytest.mark.integration
+
+
+def _detect() -> DetectionRun:
+    return execute_detection(DetectionRun.objects.create(params=DetectionParams().to_dict()))
+
+
+def _replace(graph: Graph, old: Acct) -> Acct:
+    """Ban `old`; a replacement signs up on its card and device hours later and takes over its traffic."""
+    banned_at = T0 + 20 * DAY
+    graph.write_text(
+        "test_cases_ban",
+        "MATCH (a:Account {account_id: $id}) SET a.status = 'banned', a.status_changed_at = datetime({epochSeconds: $at})",
+        id=old.id, at=banned_at,
+    )  # fmt: skip
+    new = Acct(
+        id="hydra-new", created=banned_at + 5 * HOUR, email="fresh.start@gmail.com", cards=old.cards,
+        address=old.address, device=old.device, ips=old.ips, clients=old.clients, templates=old.templates,
+        hours=old.hours, caps=old.caps, reasoning_share=old.reasoning_share, pivot_at=old.pivot_at,
+    )  # fmt: skip
+    write_accounts(graph, [new])
+    return new
+
+
+@pytest.mark.django_db
+def test_a_case_on_a_detected_ring_is_alerted_when_the_ring_regrows(
+    clean_graph: Graph, case_manager: AbstractBaseUser
+) -> None:
+    hydra = ring("hydra", 10, created=T0 - 4 * DAY)
+    write_accounts(clean_graph, hydra + organisation("acme", 6))
+    _detect()
+    top = top_clusters()[0]
+    assert top.flagged and top.size == 10
+    case = open_case(by=case_manager, clusters=[top], title="Hydra ring")
+    frozen = {(i.kind.value, i.value) for i in case_indicators(case)}
+    assert ("payment_fingerprint", "hydra-card-0") in frozen and ("device", "hydra-dev-0") in frozen
+    assert not any("acme" in value for _, value in frozen)  # nothing from the legitimate organisation
+
+    new = _replace(clean_graph, hydra[3])
+    second = _detect()
+    assert second.clusters.filter(key=top.key).exists()
+    # Detection already alerts the analysts' queue for clusters under a case (linked_cluster_keys) ...
+    assert RegrowthAlert.objects.filter(run=second, cluster_key=top.key).count() == 1
+    # ... and the case gets its own alert, linked to that one, when detection calls the hook.
+    (alert,) = raise_regrowth_alerts(second)
+    assert alert.account_ids == [new.id] and alert.regrowth_alert is not None
+    assert RegrowthAlert.objects.filter(run=second).count() == 1
+    changes = case_changes(case)
+    assert changes.clusters[0].new_members == (new.id,)
+    assert {(s.account_id, s.now) for s in changes.statuses} == {(hydra[3].id, "banned")}
+    assert {(i.kind.value, i.value) for i in case_indicators(case)} == frozen
