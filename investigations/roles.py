@@ -18,7 +18,7 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> set[Role]:
         return set()
     if getattr(user, "is_superuser", False):
         return set(Role)
-    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr,attr-defined]
     return {role for role in Role if role.value in names}
 
 

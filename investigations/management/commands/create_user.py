@@ -34,6 +34,6 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         verb = "created" if created else "updated"
-        self.stdout.write(f"{verb} user {user.username} with role {options['role']}")
+        self.stdout.write(f"{verb} user {user.get_username()} with role {options['role']}")
         if generated:
             self.stdout.write(f"password: {password}")
