@@ -5,14 +5,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from frontend import views_clusters
 from investigations.health import check_all
 from investigations.permissions import role_required
-from investigations.roles import Role
+from investigations.roles import READERS, Role, has_role
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page after login."""
+    """The landing page after login: the cluster queue for everyone who may read clusters."""
+    if has_role(request.user, *READERS):
+        return views_clusters.queue(request)
     return render(request, "frontend/home.html")
 
 
@@ -21,7 +24,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def health(request: HttpRequest) -> HttpResponse:
     """Every component's status (admins only)."""
     statuses = check_all()
-    return render(request, "frontend/health.html", {"statuses": statuses, "all_ok": all(s.ok for s in statuses)})
+    return render(
+        request, "frontend/health.html", {"statuses": statuses, "all_ok": all(s.ok for s in statuses)}
+    )
 
 
 @require_GET

@@ -9,6 +9,8 @@ from celery import shared_task
 from django.conf import settings
 
 from investigations.health import BEAT_HEARTBEAT_KEY
+from investigations.tasks_detection import run_detection_task  # noqa: F401 - registers the detection tasks
+from investigations.tasks_ingest import *  # noqa: F403
 
 
 @shared_task(name="investigations.ping")

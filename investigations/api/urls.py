@@ -4,11 +4,36 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from investigations.api import views
+from investigations.api.accounts import (
+    AccountSessionsView,
+    AccountView,
+    EntityAccountsView,
+    EntityView,
+    SearchView,
+)
+from investigations.api.annotations import AnnotationViewSet
+from investigations.api.cases import AuditEventViewSet, CaseViewSet, ProposalViewSet
+from investigations.api.clusters import ClusterViewSet
+from investigations.api.detection import DetectionRunViewSet
+from investigations.api.ingest import IngestJobViewSet, IngestScheduleViewSet
 
 router = DefaultRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("case-proposals", ProposalViewSet, basename="case-proposal")
+router.register("audit", AuditEventViewSet, basename="audit-event")
+router.register("detection-runs", DetectionRunViewSet, basename="detection-run")
+router.register("ingest-jobs", IngestJobViewSet, basename="ingest-job")
+router.register("ingest-schedules", IngestScheduleViewSet, basename="ingest-schedule")
+router.register("clusters", ClusterViewSet, basename="cluster")
+router.register("annotations", AnnotationViewSet, basename="annotation")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="api-health"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("search/", SearchView.as_view(), name="api-search"),
+    path("accounts/<path:account_id>/sessions/", AccountSessionsView.as_view(), name="api-account-sessions"),
+    path("accounts/<path:account_id>/", AccountView.as_view(), name="api-account"),
+    path("entities/<str:kind>/<path:entity_id>/accounts/", EntityAccountsView.as_view(), name="api-entity-accounts"),
+    path("entities/<str:kind>/<path:entity_id>/", EntityView.as_view(), name="api-entity"),
     *router.urls,
 ]

@@ -1,10 +1,52 @@
 """Relational records of the platform: jobs, runs, clusters, annotations, alerts and the audit log."""
 
+from investigations.models.cases import (
+    ACTIVE_STATUSES,
+    REASON_REQUIRED,
+    TRANSITIONS,
+    WATCHED_STATUSES,
+    Attachment,
+    AttachmentKind,
+    AuditAction,
+    AuditEvent,
+    AuditLogIsAppendOnly,
+    Case,
+    CaseAccount,
+    CaseAlert,
+    CaseCluster,
+    CasePriority,
+    CaseStatus,
+    CaseTask,
+    ClusterProposal,
+    Comment,
+    IndicatorKind,
+    ProposalStatus,
+)
 from investigations.models.detection import Cluster, ClusterMember, DetectionRun, RegrowthAlert
 from investigations.models.jobs import IngestJob, IngestSchedule, JobStatus
 from investigations.models.notes import Annotation, AnnotationLabel, AnnotationTarget
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "REASON_REQUIRED",
+    "TRANSITIONS",
+    "WATCHED_STATUSES",
+    "Attachment",
+    "AttachmentKind",
+    "AuditAction",
+    "AuditEvent",
+    "AuditLogIsAppendOnly",
+    "Case",
+    "CaseAccount",
+    "CaseAlert",
+    "CaseCluster",
+    "CasePriority",
+    "CaseStatus",
+    "CaseTask",
+    "ClusterProposal",
+    "Comment",
+    "IndicatorKind",
+    "ProposalStatus",
     "Annotation",
     "AnnotationLabel",
     "AnnotationTarget",

@@ -127,6 +127,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "0.1.0",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
+# Case choice sets that share the field name `kind` get their own schema names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {  # type: ignore[assignment]
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
+    "AttachmentKindEnum": "investigations.models.cases.AttachmentKind",
+    "IndicatorKindEnum": "investigations.models.cases.IndicatorKind",
+    "CaseStatusEnum": "investigations.models.cases.CaseStatus",
+    "ProposalStatusEnum": "investigations.models.cases.ProposalStatus",
+}
 
 LOGGING = {
     "version": 1,

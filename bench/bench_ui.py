@@ -1,0 +1,285 @@
+"""Analyst-workspace benchmark: server time of the queue, the largest cluster's page and an account page, and
+the REST API under concurrent clients. Works on whatever the database and graph hold (the latest run).
+
+1. Latency (server time): requests run in this process through Django's test client (the whole middleware,
+   view, Neo4j and template stack, no network), `--requests` times per page after one cold request; prints
+   p50/p95/p99 per page and checks p95 against `--target-ms` (300 ms).
+2. Load: starts gunicorn (or uses `--url`), then `--clients` threads (20) call the API endpoints in turn with a
+   token for `--duration` seconds (60); prints throughput, latency percentiles and every error. Any error fails.
+
+    VAR_DIR=... NEO4J_URI=... .venv/bin/python bench/bench_ui.py [--requests 50] [--clients 20] [--duration 60]
+
+Exit status: 0 when every target is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "investigations.settings.dev")
+os.environ.setdefault("DEBUG", "false")  # debug mode records every SQL query: not what production runs
+
+import django  # noqa: E402
+
+django.setup()
+
+import requests  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from investigations.models import Cluster, ClusterMember  # noqa: E402
+from investigations.roles import Role  # noqa: E402
+from investigations.selectors.clusters import latest_run  # noqa: E402
+from investigations.services.users import create_or_update_user  # noqa: E402
+
+BENCH_USER = "bench-analyst"
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values` in the same unit."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def summary(ms: list[float]) -> str:
+    """p50 / p95 / p99 / max of millisecond timings."""
+    return (
+        f"p50 {percentile(ms, 50):7.1f}  p95 {percentile(ms, 95):7.1f}  p99 {percentile(ms, 99):7.1f}  "
+        f"max {max(ms):7.1f} ms  (n={len(ms)})"
+    )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the benchmark requests: the largest cluster of the latest run and its busiest member."""
+
+    run_id: int
+    cluster_key: str
+    cluster_size: int
+    account_id: str
+    search_term: str
+
+
+def pick_targets() -> Targets:
+    """The largest cluster of the latest run (flagged first) and its busiest member."""
+    run = latest_run()
+    if run is None:
+        sys.exit("no finished detection run: ingest a drop and run `manage.py detect --wait` first")
+    cluster = Cluster.objects.filter(run=run).order_by("-size", "-score", "key").first()
+    if cluster is None:
+        sys.exit(f"detection run #{run.pk} has no clusters")
+    busiest = ClusterMember.objects.filter(cluster=cluster).aggregate(top=Max("exchanges"))["top"]
+    member = ClusterMember.objects.filter(cluster=cluster, exchanges=busiest).order_by("account_id").first()
+    assert member is not None
+    return Targets(run.pk, cluster.key, cluster.size, member.account_id, member.account_id)
+
+
+def bench_user() -> tuple[object, str]:
+    """The benchmark's analyst (created with a random password) and its API token."""
+    user, _ = create_or_update_user(BENCH_USER, role=Role.ANALYST, password=secrets.token_urlsafe(18))
+    token, _ = Token.objects.get_or_create(user=user)
+    return user, token.key
+
+
+def latency(user: object, t: Targets, requests_per_page: int, target_ms: float) -> bool:
+    """Time each page in-process; True when every page's p95 is under the target."""
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0] if settings.ALLOWED_HOSTS else "localhost")
+    client.force_login(user)  # type: ignore[arg-type]
+    pages = {
+        "queue": "/",
+        f"cluster {t.cluster_key} ({t.cluster_size} accounts)": f"/clusters/{t.cluster_key}/",
+        f"account {t.account_id}": f"/account/{quote(t.account_id, safe='')}/",
+    }
+    extra = {
+        "cluster, members page 2": f"/clusters/{t.cluster_key}/?page=2",
+        "search (account id)": f"/search/?q={quote(t.search_term)}",
+        "api clusters": "/api/clusters/",
+        "api cluster members": f"/api/clusters/{t.cluster_key}/members/",
+    }
+    ok = True
+    print(f"\n== server time, in process: {requests_per_page} requests per page after one cold request ==")
+    for label, url in {**pages, **extra}.items():
+        started = time.perf_counter()
+        response = client.get(url, follow=False)
+        cold = (time.perf_counter() - started) * 1000
+        if response.status_code not in (200, 302):
+            print(f"{label:48s} HTTP {response.status_code} for {url}")
+            ok = False
+            continue
+        ms: list[float] = []
+        for _ in range(requests_per_page):
+            started = time.perf_counter()
+            response = client.get(url)
+            ms.append((time.perf_counter() - started) * 1000)
+            assert response.status_code in (200, 302), (url, response.status_code)
+        verdict = ""
+        if label in pages:
+            met = percentile(ms, 95) < target_ms
+            ok &= met
+            verdict = "  OK" if met else f"  OVER {target_ms:.0f} ms"
+        print(f"{label:48s} cold {cold:7.1f} ms | {summary(ms)}{verdict}")
+    return ok
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(workers: int, threads: int) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the project on a free local port, with this process's environment."""
+    port = _free_port()
+    log = Path(settings.VAR_DIR) / "log" / "bench-ui-gunicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "gunicorn", "investigations.wsgi:application", "-b", f"127.0.0.1:{port}",
+        "-w", str(workers), "-k", "gthread", "--threads", str(threads), "--timeout", "120",
+    ]  # fmt: skip
+    with log.open("ab") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"gunicorn exited with {proc.returncode}; see {log}")
+        try:
+            if requests.get(f"{url}/health/live/", timeout=2).status_code == 200:
+                return proc, url
+        except requests.RequestException:  # not listening yet, or still loading the app
+            time.sleep(0.3)
+    proc.kill()
+    sys.exit(f"gunicorn did not answer within 60 s; see {log}")
+
+
+@dataclass
+class LoadResult:
+    """What the load phase saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, ms: float, status: str, error: str | None) -> None:
+        """Add one request's outcome."""
+        with self.lock:
+            self.latencies.append(ms)
+            self.statuses[status] += 1
+            if error is not None and len(self.errors) < 20:
+                self.errors.append(error)
+
+
+def load(url: str, token: str, t: Targets, clients: int, duration: float) -> bool:
+    """`clients` threads call the API for `duration` seconds; True when no request failed."""
+    account = quote(t.account_id, safe="")
+    endpoints = [
+        "/api/clusters/",
+        "/api/clusters/?include_unflagged=true&ordering=-size&page=2",
+        f"/api/clusters/{t.cluster_key}/",
+        f"/api/clusters/{t.cluster_key}/members/?ordering=-exchanges",
+        f"/api/clusters/{t.cluster_key}/network/",
+        f"/api/clusters/{t.cluster_key}/timelines/",
+        f"/api/accounts/{account}/",
+        f"/api/accounts/{account}/sessions/",
+        f"/api/search/?q={quote(t.search_term)}",
+        "/api/annotations/",
+    ]
+    result = LoadResult()
+    stop = time.monotonic() + duration
+
+    def worker(offset: int) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {token}"
+        i = offset
+        while time.monotonic() < stop:
+            path = endpoints[i % len(endpoints)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                response = session.get(url + path, timeout=60)
+                status = str(response.status_code)
+                error = None if response.ok else f"HTTP {status} {path}: {response.text[:200]}"
+            except requests.RequestException as exc:
+                status, error = "exception", f"{path}: {exc}"
+            result.record((time.perf_counter() - started) * 1000, status, error)
+
+    print(f"\n== API load: {clients} concurrent clients for {duration:.0f} s against {url} ==")
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    started = time.monotonic()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.monotonic() - started
+    total = len(result.latencies)
+    failed = sum(n for s, n in result.statuses.items() if not s.startswith("2"))
+    print(f"requests {total}  ({total / elapsed:.1f}/s)  statuses {dict(result.statuses)}  errors {failed}")
+    if result.latencies:
+        print(f"client-side latency: {summary(result.latencies)}")
+    for error in result.errors:
+        print(f"  error: {error}")
+    return failed == 0 and total > 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both phases and print the figures; non-zero when a target is missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--requests", type=int, default=50, help="timed requests per page (after one cold one)"
+    )
+    parser.add_argument("--target-ms", type=float, default=300.0, help="p95 server time every page must beat")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent API clients")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of API load")
+    parser.add_argument("--url", help="an already running server (default: start gunicorn)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-load", action="store_true")
+    args = parser.parse_args(argv)
+
+    targets = pick_targets()
+    user, token = bench_user()
+    print(
+        f"run #{targets.run_id}: largest cluster {targets.cluster_key} ({targets.cluster_size} accounts), "
+        f"account {targets.account_id}; graph at {settings.NEO4J_URI}"
+    )
+    ok = True
+    if not args.skip_latency:
+        ok &= latency(user, targets, args.requests, args.target_ms)
+    if not args.skip_load:
+        proc: subprocess.Popen[bytes] | None = None
+        url = args.url
+        if url is None:
+            proc, url = start_gunicorn(args.workers, args.threads)
+        try:
+            ok &= load(url.rstrip("/"), token, targets, args.clients, args.duration)
+        finally:
+            if proc is not None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+    print("\nALL TARGETS MET" if ok else "\nSOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+"""What every chart shares: colours per kind, text escaping for Plotly labels, and safe JSON for templates."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import plotly.graph_objects as go
+
+# One colour per kind of node or entity, used by the network picture, badges and legends alike.
+KIND_COLOURS: dict[str, str] = {
+    "account": "#2d5bd7",
+    "payment_instrument": "#e67e22",
+    "billing_address": "#b9770e",
+    "billing_name": "#f0b27a",
+    "device": "#8e44ad",
+    "ip": "#16a085",
+    "subnet": "#48c9b0",
+    "asn": "#117864",
+    "client_fingerprint": "#7f8c8d",
+    "template": "#c0392b",
+    "email_domain": "#2980b9",
+    "organization": "#27ae60",
+    "model": "#34495e",
+}
+RAISES = "#c0392b"
+MITIGATES = "#1e8449"
+ACCENT = "#2d5bd7"
+MUTED = "#95a5a6"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
+
+# Plotly renders label text as pseudo-HTML; these escapes make telemetry show verbatim (and inert).
+_JSON_SCRIPT_ESCAPES = {
+    ord("<"): "\\u003C",
+    ord(">"): "\\u003E",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def esc(value: Any) -> str:
+    """Text for a Plotly label or hover: HTML-escaped so `<script>` shows as typed."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def short(value: Any, length: int = 18) -> str:
+    """A long id cut to `length` characters with an ellipsis (escaped)."""
+    text = "" if value is None else str(value)
+    return esc(text if len(text) <= length else text[: length - 1] + "…")
+
+
+AXIS: dict[str, Any] = {"gridcolor": "#eef1f6", "zerolinecolor": "#dde2ea", "automargin": True}
+
+
+def merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` updated by `extra`, nested dicts merged key by key (neither is changed)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = (
+            merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        )
+    return out
+
+
+def layout(*, height: int = 300, **extra: Any) -> dict[str, Any]:
+    """The house style (tight margins, system font, white background, light grid) updated by `extra`."""
+    base = {
+        "template": "none",  # colours are set here; the default template would add ~8 KB to every figure
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "font": {"family": FONT, "size": 12, "color": "#1d2430"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "xanchor": "left", "yanchor": "bottom"},
+        "xaxis": AXIS,
+        "yaxis": AXIS,
+    }
+    return merge(base, extra)
+
+
+def figure(traces: list[Any], *, height: int = 300, **extra: Any) -> go.Figure:
+    """A figure in the house style, built in one constructor call (Plotly validates each update separately)."""
+    return go.Figure(data=traces, layout=layout(height=height, **extra))
+
+
+def figure_json(fig: go.Figure) -> str:
+    """The figure as JSON safe to place inside <script type="application/json"> (no `<`, `>` or `&`)."""
+    return fig.to_json(validate=False).translate(_JSON_SCRIPT_ESCAPES)

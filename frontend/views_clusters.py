@@ -1,0 +1,144 @@
+"""Cluster queue, cluster page and member CSV: parse the request, call a selector, render."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from frontend.figures.pages import cluster_figures
+from frontend.forms import AnnotationForm, QueueFilterForm
+from investigations.models import AnnotationTarget, DetectionRun
+from investigations.permissions import role_required
+from investigations.roles import READERS
+from investigations.selectors.clusters import (
+    cached,
+    cluster_in_run,
+    cluster_members,
+    cluster_page,
+    clusters_for_queue,
+    queue_signals,
+    run_or_latest,
+    sorted_members,
+)
+from investigations.selectors.networks import ClusterNetwork, split_key
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_.:-]*$")
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+QUEUE_PAGE_SIZE = 25
+MEMBERS_PAGE_SIZE = 50
+CSV_COLUMNS = ("account_id", "email", "status", "created_at", "status_changed_at", "plan", "country", "org_id",
+               "exchanges", "reasoning_exchanges", "is_new")  # fmt: skip
+
+
+def _run_param(request: HttpRequest) -> int | None:
+    value = request.GET.get("run", "")
+    return int(value) if value.isdigit() else None
+
+
+def _run_or_404(request: HttpRequest) -> DetectionRun:
+    run = run_or_latest(_run_param(request))
+    if run is None:
+        raise Http404("No finished detection run.")
+    return run
+
+
+@require_GET
+@role_required(*READERS)
+def queue(request: HttpRequest) -> HttpResponse:
+    """The analyst's home: the latest run's flagged clusters, ranked, filtered and paginated."""
+    run = run_or_latest(_run_param(request))
+    form = QueueFilterForm(request.GET, signals=queue_signals(run) if run else [])
+    context: dict[str, object] = {"run": run, "form": form, "page": None}
+    if run is not None:
+        clusters = clusters_for_queue(run, form.to_filters())
+        context["page"] = Paginator(clusters, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "frontend/clusters/queue.html", context)
+
+
+def network_links(request: HttpRequest, key: str, network: ClusterNetwork) -> dict[str, str]:
+    """Where a click on each node leads: an account's page, a group's expansion, or an entity's page."""
+    links: dict[str, str] = {}
+    base = reverse("cluster", args=[key])
+    run = _run_param(request)
+    for node in network.nodes:
+        kind, node_id = split_key(node.id)
+        if kind == "account":
+            links[node.id] = reverse("account", args=[node_id])
+        elif network.mode == "groups" and node.id != network.expanded:
+            params = {"expand": node.id, **({"run": str(run)} if run else {})}
+            links[node.id] = f"{base}?{urlencode(params)}#network"
+        else:
+            links[node.id] = reverse("entity", args=[kind, node_id])
+    return links
+
+
+@require_GET
+@role_required(*READERS)
+def cluster_detail(request: HttpRequest, key: str) -> HttpResponse:
+    """One cluster: explained score, network picture, timelines, capabilities, members, lineage, annotations."""
+    run = _run_or_404(request)
+    expand = request.GET.get("expand") or None
+    page = cluster_page(run, key, expand=expand)
+    if page is None:
+        raise Http404("No cluster with this key in the run.")
+    sort = request.GET.get("sort", "-exchanges")
+    members = Paginator(sorted_members(page.members, sort), MEMBERS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    links = network_links(request, key, page.network)
+    form = AnnotationForm(
+        initial={"target": AnnotationTarget.CLUSTER, "target_id": key, "next": request.get_full_path()}
+    )
+    return render(
+        request,
+        "frontend/clusters/detail.html",
+        {
+            "page": page,
+            "cluster": page.cluster,
+            "run": run,
+            # Figures of a finished run never change: build them (and the network layout) once per process.
+            "figures": cached(
+                page.cluster, f"figures:{expand}:{_run_param(request)}", lambda: cluster_figures(page, links)
+            ),
+            "members": members,
+            "member_sort": sort,
+            "group_links": {g.id: links.get(g.id, "") for g in page.network.groups},
+            "annotation_form": form,
+        },
+    )
+
+
+def _csv_cell(value: object) -> str:
+    """A CSV cell no spreadsheet will run as a formula: a leading =, +, @, tab or CR (or a leading - that is
+    not a plain id or number) gets a quote in front; ids of the contract's charset pass unchanged."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _PLAIN.match(text)):
+        return "'" + text
+    return text
+
+
+@require_GET
+@role_required(*READERS)
+def members_csv(request: HttpRequest, key: str) -> HttpResponse:
+    """Every member of the cluster as CSV."""
+    run = _run_or_404(request)
+    cluster = cluster_in_run(run, key)
+    if cluster is None:
+        raise Http404("No cluster with this key in the run.")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for m in sorted_members(cluster_members(cluster), "account_id"):
+        writer.writerow([_csv_cell(m.get(c)) for c in CSV_COLUMNS])
+    filename = _FILENAME_UNSAFE.sub("_", f"cluster-{run.pk}-{cluster.key}-members.csv")
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,2 @@
+// How many accounts the graph holds.
+MATCH (a:Account) RETURN count(a) AS accounts

@@ -1,0 +1,1 @@
+"""Detection: link accounts, find communities in GDS, profile and score clusters, keep their ids across runs."""

@@ -1,0 +1,469 @@
+"""Cluster features and the evidence behind them, computed from the facts of the member accounts.
+
+Each feature is a plain number (a share, a count, a median); each comes with the concrete evidence an
+analyst can check: which instruments, addresses, devices, addresses, templates or time windows the members
+share, and by how many of them. Scoring turns features into contributions (`scoring.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graph.driver import Graph
+
+CAPABILITIES: tuple[str, ...] = (
+    "reasoning", "coding", "agentic", "tool_use", "vision", "writing", "analysis", "chat", "other",
+)  # fmt: skip
+PREPAID_METHODS = frozenset({"prepaid_card", "virtual_card"})
+HOSTING_TYPES = frozenset({"hosting", "proxy"})
+BURST_HALF_WINDOW = 3 * 3600
+REPLACEMENT_WINDOW = 24 * 3600
+QUIET_HOURS = 6
+MIN_ACTIVE_HOURS_FOR_RHYTHM = 12
+EVIDENCE_PER_SIGNAL = 5
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One concrete shared thing behind a signal: what it is, and how many member accounts share it."""
+
+    kind: str
+    id: str
+    accounts: int
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form stored in Cluster.explanation."""
+        return {"kind": self.kind, "id": self.id, "accounts": self.accounts, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class NewModelInfo:
+    """A model released during the observed period (epoch seconds)."""
+
+    name: str
+    released_at: int
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    """The features of one cluster, the evidence per signal, and summary numbers for the UI."""
+
+    features: dict[str, float]
+    evidence: dict[str, tuple[Evidence, ...]]
+    dominant_capability: str
+    exchanges: int
+    member_exchanges: dict[str, int] = field(default_factory=dict)
+
+
+def fetch_account_facts(graph: Graph, account_ids: Sequence[str], batch: int = 2_000) -> dict[str, dict[str, Any]]:
+    """The facts (`detect_account_facts.cypher`) of the given accounts, by account id."""
+    out: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(account_ids), batch):
+        for row in graph.read("detect_account_facts", ids=list(account_ids[start : start + batch])):
+            out[row["account_id"]] = row
+    return out
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part) / float(whole) if whole else 0.0
+
+
+def _shared_entities(
+    members: Sequence[dict[str, Any]], key: str, min_accounts: int = 2
+) -> list[tuple[str, int, dict[str, Any]]]:
+    """Entities under `key` held by at least `min_accounts` members: (id, members holding it, one record)."""
+    holders: dict[str, set[str]] = defaultdict(set)
+    sample: dict[str, dict[str, Any]] = {}
+    for m in members:
+        for item in m.get(key) or []:
+            holders[item["id"]].add(m["account_id"])
+            sample.setdefault(item["id"], item)
+    shared = [(eid, len(accs), sample[eid]) for eid, accs in holders.items() if len(accs) >= min_accounts]
+    shared.sort(key=lambda t: (-t[1], t[0]))
+    return shared
+
+
+def _holders_share(members: Sequence[dict[str, Any]], key: str, shared_ids: set[str]) -> int:
+    return sum(1 for m in members if any(item["id"] in shared_ids for item in m.get(key) or []))
+
+
+def signup_bursts(created: np.ndarray) -> tuple[float, list[Evidence]]:
+    """Share of members created within 3 h of at least two other members, and the burst windows."""
+    t = np.sort(created[~np.isnan(created)])
+    if len(t) < 3:
+        return 0.0, []
+    lo = np.searchsorted(t, t - BURST_HALF_WINDOW, side="left")
+    hi = np.searchsorted(t, t + BURST_HALF_WINDOW, side="right")
+    in_burst = (hi - lo - 1) >= 2
+    windows: list[list[float]] = []
+    for value in t[in_burst]:
+        if windows and value - windows[-1][-1] <= BURST_HALF_WINDOW:
+            windows[-1].append(value)
+        else:
+            windows.append([value])
+    windows.sort(key=lambda w: -len(w))
+    evidence = [
+        Evidence(
+            kind="time_window",
+            id=_iso(w[0]),
+            accounts=len(w),
+            detail=f"{len(w)} accounts created between {_iso(w[0])} and {_iso(w[-1])}",
+        )
+        for w in windows[:EVIDENCE_PER_SIGNAL]
+    ]
+    return _share(in_burst.sum(), len(created)), evidence
+
+
+def replacements(members: Sequence[dict[str, Any]]) -> tuple[int, list[Evidence]]:
+    """Members created within 24 h after another member was banned or suspended (hydra replacements)."""
+    bans = sorted(
+        (m["status_changed_at"], m["account_id"])
+        for m in members
+        if m.get("status") in ("banned", "suspended") and m.get("status_changed_at") is not None
+    )
+    if not bans:
+        return 0, []
+    ban_times = np.asarray([b[0] for b in bans], dtype=np.float64)
+    found: list[tuple[float, str, str]] = []
+    for m in members:
+        created = m.get("created_at")
+        if created is None:
+            continue
+        i = int(np.searchsorted(ban_times, created, side="right")) - 1
+        if i >= 0 and created - ban_times[i] <= REPLACEMENT_WINDOW and bans[i][1] != m["account_id"]:
+            found.append((created - ban_times[i], bans[i][1], m["account_id"]))
+    found.sort()
+    evidence = [
+        Evidence(
+            kind="time_window",
+            id=_iso(ban_times[0]),
+            accounts=2,
+            detail=f"{new} created {gap / 3600:.1f} h after {old} was banned or suspended",
+        )
+        for gap, old, new in found[:EVIDENCE_PER_SIGNAL]
+    ]
+    return len(found), evidence
+
+
+def quiet_share(hours: Sequence[int] | None, counts: Sequence[int] | None) -> float | None:
+    """Share of an account's exchanges in its quietest 6 consecutive hours of the UTC day (None if too sparse)."""
+    if not hours or len(hours) < MIN_ACTIVE_HOURS_FOR_RHYTHM:
+        return None
+    h = np.asarray(hours, dtype=np.int64) % 24
+    c = np.asarray(counts if counts and len(counts) == len(hours) else np.ones(len(hours)), dtype=np.float64)
+    by_hour = np.bincount(h, weights=c, minlength=24)
+    total = by_hour.sum()
+    if total <= 0:
+        return None
+    window = np.convolve(np.concatenate([by_hour, by_hour[: QUIET_HOURS - 1]]), np.ones(QUIET_HOURS), "valid")
+    return float(window[:24].min() / total)
+
+
+@dataclass(frozen=True)
+class PivotStats:
+    """How a cluster moved to a new model: shares of its active members, and how tightly together."""
+
+    fast_share: float
+    """Active members whose first use of the model came within the window after its release."""
+    sync_share: float
+    """Active members whose first use fell in the densest `sync_hours` window."""
+    concentration: float
+    """Of the fast movers, the share inside that densest window (1: all moved at once)."""
+    median_hours: float
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def together(self) -> float:
+        """Members that moved at once, discounted when the movers were spread out (ordinary adoption)."""
+        return self.sync_share * self.concentration
+
+
+def pivot_sync(
+    members: Sequence[dict[str, Any]], models: Sequence[NewModelInfo], window_hours: float, sync_hours: float
+) -> PivotStats:
+    """The fastest, most synchronised move of the cluster's active members to any new model."""
+    active = [m for m in members if (m.get("exchanges") or 0) > 0]
+    best = PivotStats(0.0, 0.0, 0.0, 0.0)
+    for model in models if active else ():
+        delays = []
+        for m in active:
+            for u in m.get("models") or []:
+                if u["id"] == model.name and u.get("first_seen") is not None:
+                    delay = (u["first_seen"] - model.released_at) / 3600.0
+                    if 0 <= delay <= window_hours:
+                        delays.append(delay)
+        if not delays:
+            continue
+        d = np.sort(np.asarray(delays))
+        ends = np.searchsorted(d, d + sync_hours, side="right")
+        k = int(np.argmax(ends - np.arange(len(d))))
+        in_window = int(ends[k] - k)
+        stats = PivotStats(
+            fast_share=_share(len(d), len(active)),
+            sync_share=_share(in_window, len(active)),
+            concentration=_share(in_window, len(d)),
+            median_hours=float(np.median(d)),
+            evidence=(
+                Evidence(
+                    kind="model",
+                    id=model.name,
+                    accounts=in_window,
+                    detail=(
+                        f"{in_window} of {len(active)} active accounts first used {model.name} between "
+                        f"{d[k]:.1f} h and {d[ends[k] - 1]:.1f} h after its release ({len(d)} within {window_hours:.0f} h)"
+                    ),
+                ),
+                Evidence(
+                    kind="time_window",
+                    id=_iso(model.released_at + d[k] * 3600),
+                    accounts=in_window,
+                    detail=f"synchronised move to {model.name}",
+                ),
+            ),
+        )
+        if stats.together > best.together:
+            best = stats
+    return best
+
+
+def _payment_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> None:
+    paying = [m for m in members if m.get("payments")]
+    shared = _shared_entities(members, "payments")
+    shared_ids = {eid for eid, _, _ in shared}
+    holders = Counter(item["id"] for m in paying for item in {i["id"]: i for i in m["payments"]}.values())
+    dominant = max(holders.values(), default=0)
+    f["paying_share"] = _share(len(paying), len(members))
+    f["shared_payment_share"] = _share(_holders_share(paying, "payments", shared_ids), len(paying))
+    f["dominant_instrument_share"] = _share(dominant, len(paying))
+    f["card_rotation"] = f["shared_payment_share"] * (1.0 - f["dominant_instrument_share"]) if len(paying) >= 3 else 0.0
+    f["shared_instruments"] = float(len(shared))
+    instruments = {i["id"]: i for m in paying for i in m["payments"]}
+    f["prepaid_virtual_share"] = _share(
+        sum(1 for i in instruments.values() if i.get("method") in PREPAID_METHODS), len(instruments)
+    )
+    addresses = _shared_entities(members, "addresses")
+    names = _shared_entities(members, "names")
+    addr_holders = Counter(a["id"] for m in paying for a in {x["id"]: x for x in m.get("addresses") or []}.values())
+    f["shared_address_share"] = _share(_holders_share(paying, "addresses", {a for a, _, _ in addresses}), len(paying))
+    f["drop_addresses"] = f["shared_address_share"] * (1.0 - _share(max(addr_holders.values(), default=0), len(paying)))
+    mismatched = known = 0
+    for m in paying:
+        issuers = {i.get("issuer") for i in m["payments"] if i.get("issuer")}
+        countries = {a.get("country") for a in m.get("addresses") or [] if a.get("country")}
+        if issuers and countries:
+            known += 1
+            mismatched += not (issuers & countries)
+    f["country_mismatch_share"] = _share(mismatched, known)
+    ev["card_rotation"] = [
+        Evidence(
+            "payment_instrument", eid, n,
+            f"{item.get('method') or 'instrument'}{' BIN ' + str(item['bin']) if item.get('bin') else ''} on {n} "
+            f"accounts here ({item.get('degree', n)} overall)",
+        )
+        for eid, n, item in shared[:EVIDENCE_PER_SIGNAL]
+    ]  # fmt: skip
+    ev["drop_addresses"] = [
+        Evidence("billing_address", eid, n, f"billing address ({item.get('country') or '?'} {item.get('postal') or ''}) "
+                 f"on {n} accounts here ({item.get('degree', n)} overall)")
+        for eid, n, item in addresses[:EVIDENCE_PER_SIGNAL]
+    ] + [
+        Evidence("billing_name", eid, n, f"billing name on {n} accounts here ({item.get('degree', n)} overall)")
+        for eid, n, item in names[:2]
+    ]  # fmt: skip
+    pv = sorted(
+        (i.get("bin") or "?", i.get("method")) for i in instruments.values() if i.get("method") in PREPAID_METHODS
+    )
+    by_bin = Counter(pv)
+    ev["prepaid_virtual"] = [
+        Evidence("payment_instrument", f"BIN {b}", n, f"{n} {method.replace('_', ' ')}s from BIN {b}")
+        for (b, method), n in by_bin.most_common(EVIDENCE_PER_SIGNAL)
+    ]
+
+
+def _network_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> None:
+    sessions: float = 0.0
+    hosting: float = 0.0
+    asn_sessions: dict[tuple[Any, str, str], float] = defaultdict(float)
+    asn_accounts: dict[tuple[Any, str, str], set[str]] = defaultdict(set)
+    for m in members:
+        for ip in m.get("ips") or []:
+            s = float(ip.get("sessions") or 0)
+            sessions += s
+            asn = ip.get("asn") or {}
+            kind = asn.get("type") or "unknown"
+            if kind in HOSTING_TYPES:
+                hosting += s
+                key = (asn.get("number"), str(asn.get("name") or ""), kind)
+                asn_sessions[key] += s
+                asn_accounts[key].add(m["account_id"])
+    f["hosting_share"] = _share(hosting, sessions)
+    shared_ips = _shared_entities(members, "ips")
+    f["shared_ip_share"] = _share(_holders_share(members, "ips", {i for i, _, _ in shared_ips}), len(members))
+    ev["hosting_share"] = [
+        Evidence("asn", str(number), len(asn_accounts[(number, name, kind)]),
+                 f"AS{number} {name} ({kind}): {int(s)} sessions of {len(asn_accounts[(number, name, kind)])} accounts")
+        for (number, name, kind), s in sorted(asn_sessions.items(), key=lambda t: -t[1])[:3]
+    ] + [
+        Evidence("ip", eid, n, f"{n} accounts here ({item.get('degree', n)} overall) called from this address"
+                 + (f", AS{item['asn'].get('number')} {item['asn'].get('type')}" if item.get("asn") else ""))
+        for eid, n, item in shared_ips[:EVIDENCE_PER_SIGNAL]
+    ]  # fmt: skip
+    subnets: dict[str, set[str]] = defaultdict(set)
+    for m in members:
+        for ip in m.get("ips") or []:
+            if ip.get("subnet"):
+                subnets[ip["subnet"]].add(m["account_id"])
+    ev["hosting_share"] += [
+        Evidence("subnet", s, len(a), f"{len(a)} accounts here used addresses in {s}")
+        for s, a in sorted(subnets.items(), key=lambda t: -len(t[1]))[:2]
+        if len(a) >= 2
+    ]
+    devices = _shared_entities(members, "devices")
+    f["device_reuse_share"] = _share(_holders_share(members, "devices", {d for d, _, _ in devices}), len(members))
+    ev["device_reuse"] = [
+        Evidence("device", eid, n, f"sign-up device of {n} accounts here ({item.get('degree', n)} overall)")
+        for eid, n, item in devices[:EVIDENCE_PER_SIGNAL]
+    ]
+    clients = _shared_entities(members, "clients", min_accounts=3)
+    rare = [(c, n, item) for c, n, item in clients if n >= 0.5 * float(item.get("degree") or n)]
+    f["custom_client_share"] = _share(_holders_share(members, "clients", {c for c, _, _ in rare}), len(members))
+    ev["custom_client"] = [
+        Evidence("client_fingerprint", eid, n, f"client build used by {n} accounts here ({item.get('degree', n)} overall)")
+        for eid, n, item in rare[:EVIDENCE_PER_SIGNAL]
+    ]
+
+
+def _identity_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> None:
+    orgs = Counter(m["org_id"] for m in members if m.get("org_id"))
+    org, org_n = orgs.most_common(1)[0] if orgs else ("", 0)
+    f["org_share"] = _share(org_n, len(members))
+    domains = Counter((m.get("email") or {}).get("id") for m in members if m.get("email"))
+    free = {(m.get("email") or {}).get("id") for m in members if (m.get("email") or {}).get("free")}
+    corporate = Counter({d: n for d, n in domains.items() if d and d not in free})
+    dom, dom_n = corporate.most_common(1)[0] if corporate else ("", 0)
+    f["corporate_domain_share"] = _share(dom_n, len(members))
+    f["free_mail_share"] = _share(sum(n for d, n in domains.items() if d in free), len(members))
+    f["corporate_domains"] = float(sum(1 for n in corporate.values() if n >= 2))
+    evidence = []
+    if dom:
+        detail = f"{dom_n} of {len(members)} accounts sign up with @{dom}"
+        if org:
+            detail += f"; {org_n} declare organisation {org}"
+        evidence.append(Evidence("email_domain", dom, dom_n, detail))
+    ev["declared_organisation"] = evidence
+    ev["single_tenant"] = list(evidence)
+    ev["email_domains"] = [
+        Evidence("email_domain", d, n, f"non-free domain of {n} accounts here") for d, n in corporate.most_common(3) if n >= 2
+    ]
+
+
+def _traffic_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> str:
+    caps = np.zeros(len(CAPABILITIES))
+    for m in members:
+        c = m.get("cap_counts")
+        if c and len(c) == len(CAPABILITIES):
+            caps += np.asarray(c, dtype=np.float64)
+    total = caps.sum()
+    exchanges = np.asarray([float(m.get("exchanges") or 0) for m in members])
+    reasoning = float(sum(float(m.get("reasoning_exchanges") or 0) for m in members))
+    f["exchanges"] = float(exchanges.sum())
+    active = exchanges[exchanges > 0]
+    f["active_share"] = _share(len(active), len(members))
+    f["exchanges_per_account"] = float(np.median(active)) if len(active) else 0.0
+    f["reasoning_share"] = _share(reasoning, exchanges.sum())
+    top = np.sort(caps)[::-1] / total if total > 0 else np.zeros(len(CAPABILITIES))
+    f["capability_concentration"] = float(top[:2].sum())
+    dominant = CAPABILITIES[int(np.argmax(caps))] if total > 0 else ""
+    f["dominant_capability_share"] = float(top[0])
+    quiet = [q for m in members if (q := quiet_share(m.get("hours"), m.get("hour_counts"))) is not None]
+    f["rhythm_accounts"] = float(len(quiet))
+    f["quiet_hours_share"] = float(np.mean(quiet)) if quiet else -1.0
+    if quiet:
+        ev["round_the_clock"] = [
+            Evidence("time_window", "hour-of-day", len(quiet),
+                     f"the quietest 6 hours of the day hold {100 * float(np.mean(quiet)):.1f}% of exchanges "
+                     f"(mean of {len(quiet)} accounts; people sleep: about 2%)"),
+        ]  # fmt: skip
+    templates = _shared_entities(members, "templates", min_accounts=3)
+    wide = [(t, n, item) for t, n, item in templates if n >= max(3.0, 0.3 * len(members))]
+    f["shared_template_share"] = _share(_holders_share(members, "templates", {t for t, _, _ in wide}), len(members))
+    template_ex = sum(float(t.get("exchanges") or 0) for m in members for t in m.get("templates") or [])
+    f["template_exchange_share"] = _share(template_ex, exchanges.sum())
+    ev["shared_templates"] = [
+        Evidence("template", eid, n, f"prompt template used by {n} accounts here ({item.get('degree', n)} overall)")
+        for eid, n, item in templates[:EVIDENCE_PER_SIGNAL]
+    ]
+    return dominant
+
+
+def cluster_profile(
+    members: Sequence[dict[str, Any]],
+    models: Sequence[NewModelInfo],
+    *,
+    link_profile: dict[str, float] | None = None,
+    pivot_window_hours: float = 48.0,
+    pivot_sync_hours: float = 6.0,
+) -> ClusterProfile:
+    """Every feature of one cluster from its members' facts (and the mean strength of its links by kind)."""
+    f: dict[str, float] = {"size": float(len(members))}
+    ev: dict[str, list[Evidence]] = {}
+    created = np.asarray([m["created_at"] if m.get("created_at") is not None else np.nan for m in members], dtype=float)
+    f["signup_burst_share"], ev["signup_burst"] = signup_bursts(created)
+    banned = sum(1 for m in members if m.get("status") in ("banned", "suspended"))
+    f["banned_share"] = _share(banned, len(members))
+    replaced, ev["replacements"] = replacements(members)
+    f["replacement_share"] = _share(replaced, len(members))
+    _payment_features(members, f, ev)
+    _network_features(members, f, ev)
+    _identity_features(members, f, ev)
+    dominant = _traffic_features(members, f, ev)
+    pivot = pivot_sync(members, models, pivot_window_hours, pivot_sync_hours)
+    f["fast_pivot_share"], f["pivot_sync_share"] = pivot.fast_share, pivot.sync_share
+    f["pivot_concentration"], f["pivot_median_hours"] = pivot.concentration, pivot.median_hours
+    f["pivot_together"] = pivot.together
+    ev["pivot_sync"] = list(pivot.evidence)
+    for name, value in (link_profile or {}).items():
+        f[f"link_{name}"] = value
+    return ClusterProfile(
+        features={k: round(float(v), 4) for k, v in f.items()},
+        evidence={k: tuple(v) for k, v in ev.items()},
+        dominant_capability=dominant,
+        exchanges=int(f["exchanges"]),
+        member_exchanges={m["account_id"]: int(m.get("exchanges") or 0) for m in members},
+    )
+
+
+def link_profiles(
+    communities: Iterable[Sequence[str]], account_ids: Sequence[str], src: np.ndarray, dst: np.ndarray,
+    kind_strength: dict[str, np.ndarray],
+) -> list[dict[str, float]]:
+    """Per community, the mean strength of each kind over the links inside it (how it holds together)."""
+    position = {a: i for i, a in enumerate(account_ids)}
+    label = np.full(len(account_ids), -1, dtype=np.int64)
+    communities = list(communities)
+    for c, accounts in enumerate(communities):
+        for a in accounts:
+            i = position.get(a)
+            if i is not None:
+                label[i] = c
+    inside = (label[src] >= 0) & (label[src] == label[dst])
+    owner = label[src][inside]
+    counts = np.bincount(owner, minlength=len(communities)).astype(np.float64)
+    out: list[dict[str, float]] = [{"links": float(n)} for n in counts]
+    for name, strength in kind_strength.items():
+        sums = np.bincount(owner, weights=strength[inside], minlength=len(communities)).astype(np.float64)
+        means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+        for c in range(len(communities)):
+            out[c][name] = round(float(means[c]), 4)
+    return out

@@ -1,0 +1,125 @@
+"""Every knob of a detection run in one frozen object, stored with the run so a result can be reproduced."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one kind of shared entity links accounts.
+
+    `weight` is the most a pair can get from this kind (when it shares several rare entities of it);
+    `expand_cap` is the largest number of accounts an entity may have and still be expanded into
+    account pairs; `enrich_cap` is the largest degree that still adds weight to a pair that some other
+    entity already proposed. `family` groups kinds that are not independent evidence (a card, its
+    billing address and its cardholder name come from one person).
+    """
+
+    weight: float
+    expand_cap: int
+    enrich_cap: int
+    family: str
+
+
+def default_kinds() -> dict[str, KindSpec]:
+    """The shared-entity kinds detection links accounts by."""
+    return {
+        "payment_instrument": KindSpec(weight=1.0, expand_cap=40, enrich_cap=200, family="payment"),
+        "billing_address": KindSpec(weight=0.8, expand_cap=40, enrich_cap=200, family="payment"),
+        "billing_name": KindSpec(weight=0.5, expand_cap=20, enrich_cap=100, family="payment"),
+        "device": KindSpec(weight=0.9, expand_cap=40, enrich_cap=200, family="device"),
+        "ip": KindSpec(weight=0.55, expand_cap=60, enrich_cap=400, family="network"),
+        "subnet": KindSpec(weight=0.25, expand_cap=0, enrich_cap=400, family="network"),
+        "client_fingerprint": KindSpec(weight=0.4, expand_cap=40, enrich_cap=2000, family="client"),
+        "email_domain": KindSpec(weight=0.45, expand_cap=60, enrich_cap=400, family="identity"),
+        "template": KindSpec(weight=0.6, expand_cap=40, enrich_cap=50_000, family="content"),
+    }
+
+
+@dataclass(frozen=True)
+class DetectionParams:
+    """Thresholds and weights of linkage, communities, scoring and lineage."""
+
+    kinds: dict[str, KindSpec] = field(default_factory=default_kinds)
+    # --- linkage -----------------------------------------------------------------------------
+    lsh_kinds: tuple[str, ...] = ("template",)
+    """Kinds whose per-account *sets* also propose candidate pairs by MinHash LSH (a campaign's accounts each use
+    several of its few templates, each template far too popular to expand)."""
+    lsh_bands: int = 10
+    lsh_rows: int = 2
+    lsh_neighbours: int = 6
+    lsh_min_items: int = 3
+    kind_saturation: float = 1.0
+    """A pair's evidence from one kind is the sum of its shared entities' rarities, capped here."""
+    hours_weight: float = 0.35
+    """Most a pair gets for synchronised activity (the same UTC hour buckets)."""
+    hours_min_active: int = 4
+    """Both accounts need this many active hours before their overlap means anything."""
+    pivot_weight: float = 0.35
+    """Most a pair gets for moving to a new model in the same few hours soon after its release."""
+    pivot_window_hours: float = 48.0
+    """A first use of a new model within this many hours of its release counts as a fast pivot."""
+    pivot_sync_hours: float = 6.0
+    """Two fast pivots this close in time are synchronised."""
+    independence_bonus: float = 0.35
+    """Each further independent family of evidence multiplies a pair's weight by (1 + this)."""
+    family_min: float = 0.12
+    """A family counts as independent evidence for a pair only from this much weight."""
+    standalone_families: dict[str, float] = field(default_factory=lambda: {"payment": 0.0, "device": 0.0, "content": 0.3})
+    """Families that may link a pair on their own, from the given family score (a shared card or device; several
+    shared prompt templates); any other pair needs two independent families."""
+    min_link_weight: float = 0.3
+    """Links weaker than this are pruned before community detection (fights the resolution limit)."""
+    # --- communities -------------------------------------------------------------------------
+    leiden_gamma: float = 1.0
+    """Leiden resolution; higher splits more."""
+    leiden_seed: int = 42
+    max_levels: int = 10
+    prune_min_size: int = 10
+    prune_min_weight: float = 0.6
+    """In communities of `prune_min_size`+ accounts, a member tied by a single link weaker than this is dropped."""
+    merge_cut_share: float = 0.25
+    """Communities are merged back while the links between them carry this share of the smaller one's weight."""
+    min_cluster_size: int = 3
+    """Communities smaller than this are not clusters."""
+    # --- scoring -----------------------------------------------------------------------------
+    flag_threshold: float = 0.5
+    """A cluster is flagged (put in front of analysts) from this score up."""
+    min_flag_size: int = 3
+    """Clusters smaller than this are never flagged."""
+    # --- lineage -----------------------------------------------------------------------------
+    carry_share: float = 0.5
+    """A cluster keeps its predecessor's key when more than this share of its members carried over."""
+    merge_share: float = 0.2
+    """A predecessor contributing at least this share of a cluster's members is recorded as merged in."""
+    keep_runs_in_graph: int = 3
+    """Cluster nodes of older runs are removed from the graph (Django keeps them all)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, stored on the run."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DetectionParams:
+        """Defaults overlaid with the given values (unknown keys are an error)."""
+        if not data:
+            return cls()
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown detection parameters: {unknown}")
+        values = dict(data)
+        if "kinds" in values:
+            kinds = default_kinds()
+            for name, spec in values["kinds"].items():
+                if name not in kinds:
+                    raise ValueError(f"unknown link kind {name!r}")
+                kinds[name] = dataclasses.replace(kinds[name], **spec)
+            values["kinds"] = kinds
+        for name in ("lsh_kinds",):
+            if name in values:
+                values[name] = tuple(values[name])
+        return cls(**values)

@@ -1,0 +1,218 @@
+"""An explained additive risk score: each signal turns one feature into a contribution in [0, 1] units.
+
+A signal's contribution is its weight times the feature's strength, a linear ramp from `low` (nothing) to
+`high` (full weight), clipped to [0, 1]. Mitigating signals have negative weights. The score is the sum of
+the contributions, softly capped so that it stays in [0, 1] and a stronger case still ranks higher:
+up to 0.8 it is the plain sum; above, the remaining 0.2 fills exponentially. The shared-infrastructure
+signals together contribute at most 0.35 (scaled down in proportion), so coordination alone, which
+companies and labs show too, never flags a cluster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graph.detection.features import ClusterProfile, Evidence
+
+SOFT_CAP_START = 0.8
+INFRA = "infrastructure"
+GROUP_CAPS: dict[str, float] = {INFRA: 0.35}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One scored signal: which feature it reads, how strength ramps, and its weight."""
+
+    name: str
+    label: str
+    feature: str
+    weight: float
+    low: float
+    high: float
+    evidence: str = ""
+    transform: Callable[[dict[str, float]], float] | None = None
+    minimum_size: int = 0
+    group: str = ""
+    """Signals of one group share a cap (`GROUP_CAPS`): shared infrastructure shows coordination, which
+    companies, labs and families have too; it cannot flag a cluster without signs of abuse."""
+
+    def value(self, features: dict[str, float]) -> float:
+        """The raw feature value this signal reads."""
+        if self.transform is not None:
+            return self.transform(features)
+        return float(features.get(self.feature, 0.0))
+
+    def strength(self, value: float) -> float:
+        """Where the value lies on this signal's ramp, in [0, 1]."""
+        if self.high == self.low:
+            return 1.0 if value >= self.high else 0.0
+        return min(1.0, max(0.0, (value - self.low) / (self.high - self.low)))
+
+
+def _human_rhythm(f: dict[str, float]) -> float:
+    """1 for sleep-shaped activity, 0 for round the clock; 0.5 when unknown."""
+    q = f.get("quiet_hours_share", -1.0)
+    if q < 0:
+        return 0.5
+    return min(1.0, max(0.0, 1.0 - (q - 0.03) / 0.09))
+
+
+def _declared_org(f: dict[str, float]) -> float:
+    """Members declare one organisation and sign up on its own domain, at human hours."""
+    return f.get("org_share", 0.0) * f.get("corporate_domain_share", 0.0) * (0.5 + 0.5 * _human_rhythm(f))
+
+
+def _single_tenant(f: dict[str, float]) -> float:
+    """Without a declared org: one corporate domain and one instrument for (nearly) everyone."""
+    domain = min(1.0, max(0.0, (f.get("corporate_domain_share", 0.0) - 0.5) / 0.4))
+    card = min(1.0, max(0.0, (f.get("dominant_instrument_share", 0.0) - 0.3) / 0.4)) if f.get("paying_share") else 0.5
+    return domain * (0.5 + 0.5 * card) * (1.0 - f.get("org_share", 0.0))
+
+
+def _sleeping(f: dict[str, float]) -> float:
+    """1 when the members' quietest 6 hours hold at most 1% of their exchanges, 0 from 3% (or unknown)."""
+    q = f.get("quiet_hours_share", -1.0)
+    if q < 0:
+        return 0.0
+    return min(1.0, max(0.0, (0.03 - q) / 0.02))
+
+
+def _log_size(f: dict[str, float]) -> float:
+    return math.log10(max(1.0, f.get("size", 0.0)))
+
+
+def _log_volume(f: dict[str, float]) -> float:
+    return math.log10(max(1.0, f.get("exchanges_per_account", 0.0)))
+
+
+def _quiet(f: dict[str, float]) -> float:
+    return max(0.0, f.get("quiet_hours_share", 0.0))
+
+
+SIGNALS: tuple[Signal, ...] = (
+    Signal("signup_burst", "accounts created in bursts", "signup_burst_share", 0.30, 0.05, 0.4, "signup_burst",
+           minimum_size=5),
+    Signal("bans", "members banned or suspended", "banned_share", 0.25, 0.02, 0.15),
+    Signal("replacements", "new accounts right after bans (hydra)", "replacement_share", 0.20, 0.0, 0.05,
+           "replacements"),
+    Signal("card_rotation", "many cards, each shared by a few accounts", "card_rotation", 0.20, 0.05, 0.35,
+           "card_rotation", group=INFRA),
+    Signal("drop_addresses", "billing addresses shared by several accounts", "drop_addresses", 0.10, 0.05, 0.3,
+           "drop_addresses", group=INFRA),
+    Signal("prepaid_virtual", "prepaid and virtual cards", "prepaid_virtual_share", 0.20, 0.12, 0.5,
+           "prepaid_virtual"),
+    Signal("country_mismatch", "card issued in another country than billed", "country_mismatch_share", 0.10,
+           0.05, 0.25),
+    Signal("device_reuse", "sign-up devices shared between accounts", "device_reuse_share", 0.15, 0.05, 0.35,
+           "device_reuse", group=INFRA),
+    Signal("round_the_clock", "active round the clock", "quiet_hours_share", 0.25, 0.04, 0.12, "round_the_clock",
+           transform=_quiet),
+    Signal("synchronised_hours", "accounts active in the same hours", "link_hours", 0.10, 0.1, 0.5, group=INFRA),
+    Signal("pivot_sync", "moved to a new model together, fast", "pivot_together", 0.25, 0.1, 0.4, "pivot_sync"),
+    Signal("reasoning_share", "requests for full reasoning traces", "reasoning_share", 0.15, 0.15, 0.6),
+    Signal("capability_concentration", "traffic concentrated on one or two capabilities",
+           "capability_concentration", 0.08, 0.5, 0.9),
+    Signal("volume", "exchanges per account", "exchanges_per_account", 0.05, 2.0, 3.0, transform=_log_volume),
+    Signal("hosting_share", "traffic from hosting and proxy networks", "hosting_share", 0.08, 0.2, 0.7,
+           "hosting_share"),
+    Signal("shared_templates", "the same prompt templates across accounts", "shared_template_share", 0.05, 0.3,
+           0.8, "shared_templates", group=INFRA),
+    Signal("custom_client", "a rare client build shared by the accounts", "custom_client_share", 0.10, 0.05, 0.3,
+           "custom_client", group=INFRA),
+    Signal("size", "number of accounts", "size", 0.05, 0.5, 3.0, transform=_log_size),
+    Signal("human_rhythm", "members sleep: little activity at night", "quiet_hours_share", -0.2, 0.0, 1.0,
+           "round_the_clock", transform=_sleeping),
+    Signal("declared_organisation", "a declared organisation on its own domain, human hours", "org_share", -0.9,
+           0.0, 1.0, "declared_organisation", transform=_declared_org),
+    Signal("single_tenant", "one corporate domain and card for everyone", "corporate_domain_share", -0.4, 0.0,
+           1.0, "single_tenant", transform=_single_tenant),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One signal's part in a cluster's score, with its evidence."""
+
+    signal: str
+    label: str
+    value: float
+    contribution: float
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form stored in Cluster.explanation (the UI reads it)."""
+        return {
+            "signal": self.signal,
+            "label": self.label,
+            "value": round(self.value, 4),
+            "contribution": round(self.contribution, 4),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class ClusterScore:
+    """The score of one cluster, whether it is flagged, and its explanation."""
+
+    score: float
+    raw: float
+    flagged: bool
+    contributions: tuple[Contribution, ...]
+
+    @property
+    def top_signals(self) -> list[str]:
+        """The three signals with the largest positive contributions."""
+        positive = sorted((c for c in self.contributions if c.contribution > 0), key=lambda c: -c.contribution)
+        return [c.signal for c in positive[:3]]
+
+    def explanation(self) -> list[dict[str, object]]:
+        """Every signal that moved the score (largest effect first), as stored JSON."""
+        moved = [c for c in self.contributions if abs(c.contribution) >= 0.005]
+        moved.sort(key=lambda c: -abs(c.contribution))
+        return [c.to_dict() for c in moved]
+
+
+def soft_cap(raw: float) -> float:
+    """The sum of contributions mapped into [0, 1]: identity up to 0.8, then exponentially towards 1."""
+    if raw <= 0:
+        return 0.0
+    if raw <= SOFT_CAP_START:
+        return raw
+    room = 1.0 - SOFT_CAP_START
+    return SOFT_CAP_START + room * (1.0 - math.exp(-(raw - SOFT_CAP_START) / room))
+
+
+def score_cluster(
+    profile: ClusterProfile, *, flag_threshold: float, min_flag_size: int, signals: tuple[Signal, ...] = SIGNALS
+) -> ClusterScore:
+    """Score one cluster from its features; flagged when the score reaches the threshold and it is big enough."""
+    f = profile.features
+    size = int(f.get("size", 0))
+    contributions = []
+    for s in signals:
+        value = s.value(f)
+        amount = 0.0 if size < s.minimum_size else s.weight * s.strength(value)
+        contributions.append(
+            Contribution(
+                signal=s.name, label=s.label, value=value, contribution=amount,
+                evidence=profile.evidence.get(s.evidence, ()) if s.evidence else (),
+            )
+        )  # fmt: skip
+    for group, cap in GROUP_CAPS.items():
+        members = [i for i, s in enumerate(signals) if s.group == group]
+        total = sum(contributions[i].contribution for i in members)
+        if total > cap:
+            for i in members:
+                c = contributions[i]
+                contributions[i] = dataclasses.replace(c, contribution=c.contribution * cap / total)
+    raw = sum(c.contribution for c in contributions)
+    score = round(soft_cap(raw), 4)
+    return ClusterScore(
+        score=score,
+        raw=round(raw, 4),
+        flagged=score >= flag_threshold and size >= min_flag_size,
+        contributions=tuple(contributions),
+    )

@@ -1,0 +1,668 @@
+"""Stage two: write a staged drop to Neo4j with batched `UNWIND ... MERGE` statements in managed write
+transactions, step by step, recording a checkpoint after every committed batch.
+
+Every batch is idempotent (MERGE and SET of values computed from the drop, never `+=` of counts), so a
+batch replayed after a crash changes nothing; the checkpoint only saves the time of replaying it. One
+writer thread sends the batches in order while the main thread prepares the next ones.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from neo4j import ManagedTransaction
+
+from graph.driver import Graph, cypher
+from graph.drop import FILES
+from graph.drop.contract import DUP_COLUMN, ROW_COLUMN
+from graph.ingest.stage import (
+    StageManifest,
+    frame_schema,
+    partial_path,
+    read_arrow,
+    sessions_path,
+    write_ids,
+)
+from graph.ingest.templates import (
+    ExistingTemplates,
+    TemplatePlan,
+    cap_members,
+    hex_to_u64,
+    i64_to_u64,
+    plan_templates,
+    u64_to_i64,
+)
+from graph.ingest.transform import (
+    FREE_MAIL_DOMAINS,
+    PARTIAL_SCHEMAS,
+    account_facts,
+    combine_partials,
+    email_domains,
+    keep_last,
+    ms_column,
+    session_rows,
+    subnet_of,
+)
+from graph.schema import apply_schema
+
+Checkpoint = dict[str, Any]
+Progress = Callable[[str, float], None]
+
+BATCH = {"default": 5_000, "sessions": 10_000, "account_facts": 5_000, "recompute": 500}
+STEP_WEIGHTS = {
+    "schema": 1, "dimensions": 5, "accounts": 8, "billing": 4, "api_keys": 3, "templates": 3, "sessions": 60,
+    "orphans": 2, "account_facts": 8, "account_defaults": 1, "template_facts": 2, "drop": 1,
+}  # fmt: skip
+
+
+class WriteMismatch(RuntimeError):
+    """A batch wrote fewer rows than it was given: a referenced node is missing (nothing may be lost)."""
+
+
+class _Writer:
+    """Runs transaction functions on background threads (one thread: in submission order); errors surface
+    on the next call. Each committed batch's marker is recorded for the checkpoint."""
+
+    def __init__(self, graph: Graph, threads: int = 1) -> None:
+        self.graph = graph
+        self.jobs: queue.Queue[tuple[str, Callable[[ManagedTransaction], Any], Any] | None] = queue.Queue(
+            maxsize=2 * threads
+        )
+        self.error: BaseException | None = None
+        self.committed: list[Any] = []
+        self.lock = threading.Lock()
+        self.threads = [
+            threading.Thread(target=self._run, name=f"ingest-writer-{i}", daemon=True) for i in range(threads)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _run(self) -> None:
+        with self.graph.driver.session(database=self.graph.config.database) as session:
+            while True:
+                job = self.jobs.get()
+                if job is None:
+                    self.jobs.task_done()
+                    return
+                name, work, marker = job
+                try:
+                    if self.error is None:
+                        started = time.perf_counter()
+                        session.execute_write(work)
+                        with self.lock:
+                            self.graph.timings.add(name, time.perf_counter() - started)
+                            self.committed.append(marker)
+                except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                    self.error = exc
+                finally:
+                    self.jobs.task_done()
+
+    def submit(self, name: str, work: Callable[[ManagedTransaction], Any], marker: Any) -> None:
+        """Queue one transaction; raise the writer's error if an earlier one failed."""
+        self._raise()
+        self.jobs.put((name, work, marker))
+
+    def take_committed(self) -> list[Any]:
+        """Markers of the batches committed since the last call."""
+        with self.lock:
+            done, self.committed = self.committed, []
+        return done
+
+    def drain(self) -> None:
+        """Wait until every queued transaction has committed."""
+        self.jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        """Stop the threads after the queued work."""
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+    return [r.data() for r in tx.run(cypher(name), params)]
+
+
+def _run_checked(tx: ManagedTransaction, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
+    result = _run(tx, name, rows=rows, **params)
+    written = result[0]["written"] if result else 0
+    if written != len(rows):
+        raise WriteMismatch(f"{name}: wrote {written} of {len(rows)} rows (a referenced node is missing)")
+
+
+def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _table_batches(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, table.num_rows, size):
+        yield table.slice(start, size).to_pylist()
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What stage two did: rows written per step and the templates it created, extended and merged."""
+
+    rows: dict[str, int]
+    new_accounts: int
+    recomputed_accounts: int
+    templates_new: int
+    templates_extended: int
+    templates_merged: int
+
+
+class Loader:
+    """Writes one staged drop, resuming after the last committed batch recorded in `checkpoint`."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        work_dir: Path,
+        manifest: StageManifest,
+        *,
+        checkpoint: Checkpoint | None = None,
+        on_checkpoint: Callable[[Checkpoint], None] | None = None,
+        progress: Progress | None = None,
+        threads: int = 1,
+    ) -> None:
+        self.graph = graph
+        self.threads = threads
+        self._step_done: set[int] = set()
+        self.work = work_dir
+        self.manifest = manifest
+        self.state: Checkpoint = dict(checkpoint or {})
+        self.state.setdefault("done", [])
+        self.on_checkpoint = on_checkpoint
+        self.progress = progress
+        self.as_of = manifest.as_of_ms if manifest.as_of_ms is not None else 0
+        self.rows: dict[str, int] = {}
+        self._last_saved = 0.0
+        self._steps = self._plan_steps()
+        self._weights_total = sum(w for _, w in self._steps)
+        self._weights_done = 0.0
+        self.plan: TemplatePlan | None = None
+        self.template_stats = (0, 0, 0)
+
+    def _plan_steps(self) -> list[tuple[str, float]]:
+        steps: list[tuple[str, float]] = []
+        for name in ("schema", "dimensions", "accounts", "billing", "api_keys", "templates"):
+            steps.append((name, STEP_WEIGHTS[name]))
+        share = STEP_WEIGHTS["sessions"] / max(self.manifest.partitions, 1)
+        steps.extend((f"sessions:{p}", share) for p in range(self.manifest.partitions))
+        for name in ("orphans", "account_facts", "account_defaults", "template_facts", "drop"):
+            steps.append((name, STEP_WEIGHTS[name]))
+        return steps
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> LoadStats:
+        """Run every step not yet done; return what was written."""
+        writer = self._ordered = _Writer(self.graph)
+        self.parallel = _Writer(self.graph, threads=self.threads)
+        try:
+            for name, weight in self._steps:
+                if name in self.state["done"]:
+                    self._weights_done += weight
+                    continue
+                self._current = (name, weight)
+                self._report(0.0)
+                method = getattr(self, "_step_" + name.split(":")[0])
+                if ":" in name:
+                    method(writer, name, int(name.split(":")[1]))
+                else:
+                    method(writer, name)
+                writer.drain()
+                self.parallel.drain()
+                self._note_committed()
+                self.state["done"].append(name)
+                self.state.pop("step", None)
+                self.state.pop("batch", None)
+                self._save(force=True)
+                self._weights_done += weight
+        finally:
+            writer.close()
+            self.parallel.close()
+        return LoadStats(
+            rows=dict(self.rows),
+            new_accounts=len(self._new_accounts()),
+            recomputed_accounts=self.rows.get("account_facts", 0),
+            templates_new=self.template_stats[0],
+            templates_extended=self.template_stats[1],
+            templates_merged=self.template_stats[2],
+        )
+
+    def _report(self, fraction: float) -> None:
+        if self.progress is None:
+            return
+        name, weight = self._current
+        self.progress(name, (self._weights_done + weight * min(fraction, 1.0)) / self._weights_total)
+
+    def _save(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.on_checkpoint is not None and (force or now - self._last_saved > 2.0):
+            self._last_saved = now
+            self.on_checkpoint(json.loads(json.dumps(self.state)))
+
+    def _write(
+        self,
+        writer: _Writer,
+        step: str,
+        batches: Iterator[list[dict[str, Any]]] | list[list[dict[str, Any]]],
+        work: Callable[[list[dict[str, Any]]], Callable[[ManagedTransaction], Any]],
+        total: int | None = None,
+    ) -> None:
+        """Submit batches of one step, skipping those a previous attempt committed (the checkpoint keeps the
+        longest run of committed batches from the first: with parallel writers, later ones may be replayed)."""
+        done_before = self.state.get("batch", -1) if self.state.get("step") == step else -1
+        self._step_done = {i for i in range(done_before + 1)}
+        sent = 0
+        key = re.sub(r":\d+", "", step)
+        for index, batch in enumerate(batches):
+            sent += len(batch)
+            if index <= done_before or not batch:
+                continue
+            writer.submit(step, work(batch), (step, index))
+            self.rows[key] = self.rows.get(key, 0) + len(batch)
+            self._note_committed()
+            if total:
+                self._report(sent / total)
+
+    def _note_committed(self) -> None:
+        for writer in (w for w in (getattr(self, "_ordered", None), getattr(self, "parallel", None)) if w):
+            for step, index in writer.take_committed():
+                if self.state.get("step") != step:
+                    self.state["step"], self.state["batch"] = step, -1
+                    self._step_done = set()
+                self._step_done.add(index)
+                while self.state["batch"] + 1 in self._step_done:
+                    self.state["batch"] += 1
+        self._save()
+
+    def _statement(
+        self, name: str, checked: bool = False, **params: Any
+    ) -> Callable[[list[dict[str, Any]]], Callable[[ManagedTransaction], Any]]:
+        def work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+            if checked:
+                return lambda tx: _run_checked(tx, name, batch, **params)
+            return lambda tx: _run(tx, name, rows=batch, **params)
+
+        return work
+
+    def _ids_statement(
+        self, name: str
+    ) -> Callable[[list[dict[str, Any]]], Callable[[ManagedTransaction], Any]]:
+        def work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+            ids = [row["id"] for row in batch]
+            return lambda tx: _run(tx, name, ids=ids)
+
+        return work
+
+    # ------------------------------------------------------------------ staged data
+
+    def _staged(self, name: str) -> pa.Table:
+        return read_arrow(self.work / f"{name}.arrow", frame_schema(FILES[name]))
+
+    def _sessions(self, partition: int) -> pa.Table:
+        return read_arrow(sessions_path(self.work, partition), frame_schema(FILES["sessions"]))
+
+    def _all_sessions(self, columns: list[str]) -> Iterator[pa.Table]:
+        for p in range(self.manifest.partitions):
+            yield self._sessions(p).select(columns)
+
+    def _new_accounts(self) -> set[str]:
+        path = self.work / "new_accounts.arrow"
+        if not path.is_file():
+            return set()
+        if not hasattr(self, "_new_cache"):
+            self._new_cache = set(read_arrow(path)["id"].to_pylist())
+        return self._new_cache
+
+    # ------------------------------------------------------------------ steps
+
+    def _step_schema(self, writer: _Writer, step: str) -> None:
+        apply_schema(self.graph)
+
+    def _step_dimensions(self, writer: _Writer, step: str) -> None:
+        accounts = self._staged("accounts")
+        billing = self._staged("billing")
+        sessions = pa.concat_tables(
+            self._all_sessions(["account_id", "ip", "asn", "asn_name", "asn_type", "client_fingerprint"])
+        )
+
+        def distinct(values: pa.ChunkedArray) -> list[Any]:
+            return [v for v in pc.unique(values.combine_chunks()).to_pylist() if v is not None]
+
+        orgs = [{"org_id": v} for v in distinct(accounts["org_id"])]
+        domains = [
+            {"domain": d, "free": d in FREE_MAIL_DOMAINS}
+            for d in distinct(pa.chunked_array([email_domains(accounts["email"].combine_chunks())]))
+        ]
+        devices = [{"fingerprint": v} for v in distinct(accounts["signup_fingerprint"])]
+        ips = sorted(set(distinct(accounts["signup_ip"])) | set(distinct(sessions["ip"])))
+        ip_rows = []
+        for address in ips:
+            version, prefix = subnet_of(address)
+            ip_rows.append({"address": address, "version": version, "prefix": prefix})
+        with_asn = sessions.filter(pc.is_valid(sessions["asn"]))
+        asns = with_asn.group_by(["asn"], use_threads=False).aggregate(
+            [("asn_name", "last"), ("asn_type", "last")]
+        )
+        asn_rows = [
+            {"number": r["asn"], "name": r["asn_name_last"], "type": r["asn_type_last"]}
+            for r in asns.to_pylist()
+        ]
+        prefix_of = {r["address"]: r["prefix"] for r in ip_rows}
+        pairs = with_asn.group_by(["ip", "asn"], use_threads=False).aggregate([])
+        subnet_asn = sorted({(prefix_of[r["ip"]], r["asn"]) for r in pairs.to_pylist()})
+        clients = [{"fingerprint": v} for v in distinct(sessions["client_fingerprint"])]
+        instruments = billing.group_by(["payment_fingerprint"], use_threads=False).aggregate(
+            [("method", "last"), ("card_bin", "last"), ("issuer_country", "last")]
+        )
+        instrument_rows = [
+            {"fingerprint": r["payment_fingerprint"], "method": r["method_last"], "card_bin": r["card_bin_last"],
+             "issuer_country": r["issuer_country_last"]}
+            for r in instruments.to_pylist()
+        ]  # fmt: skip
+        with_address = billing.filter(pc.is_valid(billing["billing_address_hash"]))
+        addresses = with_address.group_by(["billing_address_hash"], use_threads=False).aggregate(
+            [("billing_country", "last"), ("billing_postal", "last")]
+        )
+        address_rows = [
+            {
+                "hash": r["billing_address_hash"],
+                "country": r["billing_country_last"],
+                "postal": r["billing_postal_last"],
+            }
+            for r in addresses.to_pylist()
+        ]
+        names = [{"hash": v} for v in distinct(billing["billing_name_hash"])]
+        releases = keep_last(self._staged("model_releases"), "model")
+        released = {
+            r["model"]: r["released_at"]
+            for r in releases.select(["model"])
+            .append_column("released_at", ms_column(releases["released_at"]))
+            .to_pylist()
+        }
+        models = [
+            {"name": m, "released_at": released.get(m)}
+            for m in sorted(set(self.manifest.models) | set(released))
+        ]
+
+        size = BATCH["default"]
+        for name, rows in (
+            ("ingest_organizations", orgs), ("ingest_email_domains", domains), ("ingest_devices", devices),
+            ("ingest_ips", ip_rows), ("ingest_asns", asn_rows),
+            ("ingest_subnet_asns", [{"prefix": p, "number": n} for p, n in subnet_asn]),
+            ("ingest_clients", clients), ("ingest_payment_instruments", instrument_rows),
+            ("ingest_billing_addresses", address_rows), ("ingest_billing_names", names), ("ingest_models", models),
+        ):  # fmt: skip
+            self._write(writer, f"{step}:{name}", _batches(rows, size), self._statement(name))
+
+    def _step_accounts(self, writer: _Writer, step: str) -> None:
+        accounts = self._staged("accounts")
+        path = self.work / "new_accounts.arrow"
+        if not path.is_file():
+            ids = pc.unique(accounts["account_id"].combine_chunks()).to_pylist()
+            existing: set[str] = set()
+            for start in range(0, len(ids), 20_000):
+                existing.update(
+                    r["id"]
+                    for r in self.graph.read("ingest_lookup_accounts", ids=ids[start : start + 20_000])
+                )
+            write_ids(path, pa.array([i for i in ids if i not in existing], pa.string()))
+        rows = pa.table(
+            {
+                "account_id": accounts["account_id"],
+                "created_at": ms_column(accounts["created_at"]),
+                "email": accounts["email"],
+                "domain": email_domains(accounts["email"].combine_chunks()),
+                "plan": accounts["plan"],
+                "status": accounts["status"],
+                "status_changed_at": ms_column(accounts["status_changed_at"]),
+                "country": accounts["country"],
+                "org_id": accounts["org_id"],
+                "signup_ip": accounts["signup_ip"],
+                "signup_fingerprint": accounts["signup_fingerprint"],
+            }
+        )
+        self._write_keyed(writer, step, rows, "account_id", "ingest_accounts")
+
+    def _write_keyed(self, writer: _Writer, step: str, rows: pa.Table, key: str, statement: str) -> None:
+        """Write full-record rows in file order; within a batch only the last row of a key is kept (a later
+        row of the same key supersedes it; across batches the later transaction wins)."""
+        size = BATCH["default"]
+        batches = (keep_last(rows.slice(s, size), key).to_pylist() for s in range(0, rows.num_rows, size))
+        self._write(
+            writer, step, batches, self._statement(statement, checked=True, as_of=self.as_of), rows.num_rows
+        )
+
+    def _step_billing(self, writer: _Writer, step: str) -> None:
+        billing = self._staged("billing")
+        rows = billing.drop_columns([ROW_COLUMN, DUP_COLUMN]).set_column(
+            billing.schema.get_field_index("created_at"), "created_at", ms_column(billing["created_at"])
+        )
+        self._write_keyed(writer, step, rows, "billing_id", "ingest_billing")
+        ids = [{"id": i} for i in pc.unique(billing["account_id"].combine_chunks()).to_pylist()]
+        self._write(
+            writer,
+            f"{step}:spend",
+            _batches(ids, BATCH["default"]),
+            self._ids_statement("ingest_account_spend"),
+        )
+
+    def _step_api_keys(self, writer: _Writer, step: str) -> None:
+        pairs = pa.concat_tables(self._all_sessions(["api_key_id", "account_id"]))
+        pairs = pairs.group_by(["api_key_id", "account_id"], use_threads=False).aggregate([])
+        rows = pa.table({"key_id": pairs["api_key_id"], "account_id": pairs["account_id"]})
+        self._write(
+            writer,
+            step,
+            _table_batches(rows, BATCH["default"]),
+            self._statement("ingest_api_keys"),
+            rows.num_rows,
+        )
+
+    def _step_templates(self, writer: _Writer, step: str) -> None:
+        plan_file = self.work / "templates.json"
+        if not plan_file.is_file():
+            existing = self._existing_templates()
+            fps = np.load(self.work / "fingerprints.npy")
+            counts = np.load(self.work / "fingerprint_counts.npy")
+            plan = plan_templates(fps, counts, existing)
+            writes, merges = _template_writes(plan, existing)
+            np.save(self.work / "template_map_fps.npy", plan.map_fps)
+            np.save(self.work / "template_map_ids.npy", plan.map_ids.astype(str))
+            tmp = plan_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"writes": writes, "merges": merges, "new": len(plan.new),
+                                       "extended": len(plan.added)}), encoding="utf-8")  # fmt: skip
+            tmp.replace(plan_file)
+        data = json.loads(plan_file.read_text(encoding="utf-8"))
+        self.template_stats = (data["new"], data["extended"], len(data["merges"]))
+        for merge in data["merges"]:
+            self._write(writer, f"{step}:merge:{merge['gone']}", [[merge]], lambda b: lambda tx: _run(
+                tx, "ingest_templates_merge", keep=b[0]["keep"], gone=b[0]["gone"], members=b[0]["members"]))  # fmt: skip
+        self._write(writer, step, _batches(data["writes"], 200), self._statement("ingest_templates_write"))
+
+    def _existing_templates(self) -> ExistingTemplates:
+        rows = self.graph.read("ingest_templates_existing")
+        if not rows:
+            return ExistingTemplates.empty()
+        members = [np.asarray(r["members"], dtype=np.int64) for r in rows]
+        return ExistingTemplates(
+            ids=tuple(r["template_id"] for r in rows),
+            exchanges=np.array([r["exchanges"] for r in rows], dtype=np.int64),
+            representatives=hex_to_u64(np.array([r["fingerprint"] for r in rows])),
+            member_fps=i64_to_u64(np.concatenate(members)) if members else np.zeros(0, np.uint64),
+            member_template=np.concatenate(
+                [np.full(len(m), i, dtype=np.int64) for i, m in enumerate(members)]
+            ),
+        )
+
+    def _plan(self) -> TemplatePlan:
+        if self.plan is None:
+            fps = np.load(self.work / "template_map_fps.npy")
+            ids = np.load(self.work / "template_map_ids.npy").astype(object)
+            self.plan = TemplatePlan(new=(), added={}, merges={}, map_fps=fps, map_ids=ids)
+        return self.plan
+
+    def _step_sessions(self, writer: _Writer, step: str, partition: int) -> None:
+        parts = {
+            kind: read_arrow(partial_path(self.work, kind, partition), PARTIAL_SCHEMAS[kind])
+            for kind in PARTIAL_SCHEMAS
+        }
+        facts = combine_partials(parts, self._plan())
+        rows, orphans = session_rows(self._sessions(partition), facts)
+        if orphans.num_rows:
+            with pa.ipc.new_file(str(self.work / f"orphans-p{partition:03d}.arrow"), orphans.schema) as sink:
+                sink.write_table(orphans)
+        size = BATCH["sessions"]
+        self._write(self.parallel, step, _table_batches(rows, size), _sessions_work, rows.num_rows)
+        self.parallel.drain()
+        new = pa.array(sorted(self._new_accounts()), pa.string())
+        facts_rows = account_facts(rows, facts, new)
+        self._write(self.parallel, f"{step}:accounts", _table_batches(facts_rows, BATCH["account_facts"]),
+                    self._statement("ingest_account_facts", checked=True))  # fmt: skip
+
+    def _step_orphans(self, writer: _Writer, step: str) -> None:
+        touched: set[str] = set()
+        for p in range(self.manifest.partitions):
+            path = self.work / f"orphans-p{p:03d}.arrow"
+            if not path.is_file():
+                continue
+            table = read_arrow(path)
+
+            def work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+                def tx_fn(tx: ManagedTransaction) -> None:
+                    for r in _run(tx, "ingest_session_facts", rows=batch):
+                        if r["account_id"] is not None:
+                            touched.add(r["account_id"])
+
+                return tx_fn
+
+            self._write(writer, f"{step}:{p}", _table_batches(table, BATCH["sessions"]), work)
+        writer.drain()
+        write_ids(self.work / "orphan_accounts.arrow", pa.array(sorted(touched), pa.string()))
+
+    def _touched_existing(self) -> list[str]:
+        touched: set[str] = set()
+        for table in self._all_sessions(["account_id"]):
+            touched.update(pc.unique(table["account_id"].combine_chunks()).to_pylist())
+        for name in ("exchanges/accounts.arrow", "orphan_accounts.arrow"):
+            path = self.work / name
+            if path.is_file():
+                touched.update(read_arrow(path)["id"].to_pylist())
+        return sorted(touched - self._new_accounts())
+
+    def _step_account_facts(self, writer: _Writer, step: str) -> None:
+        ids = [{"id": i} for i in self._touched_existing()]
+        self._write(
+            self.parallel,
+            step,
+            _batches(ids, BATCH["recompute"]),
+            self._ids_statement("ingest_account_facts_recompute"),
+            len(ids),
+        )
+
+    def _step_account_defaults(self, writer: _Writer, step: str) -> None:
+        ids = [
+            {"id": i} for i in pc.unique(self._staged("accounts")["account_id"].combine_chunks()).to_pylist()
+        ]
+        self._write(
+            writer,
+            step,
+            _batches(ids, BATCH["default"]),
+            self._ids_statement("ingest_account_defaults"),
+            len(ids),
+        )
+
+    def _step_template_facts(self, writer: _Writer, step: str) -> None:
+        data = json.loads((self.work / "templates.json").read_text(encoding="utf-8"))
+        ids = (
+            set(self._plan().map_ids.tolist())
+            | {w["template_id"] for w in data["writes"]}
+            | {m["keep"] for m in data["merges"]}
+        )
+        rows = [{"id": i} for i in sorted(ids)]
+        self._write(
+            writer,
+            step,
+            _batches(rows, BATCH["default"]),
+            self._ids_statement("ingest_template_facts"),
+            len(rows),
+        )
+
+    def _step_drop(self, writer: _Writer, step: str) -> None:
+        params = {
+            "fingerprint": self.manifest.fingerprint,
+            "path": self.manifest.drop_dir,
+            "as_of": self.as_of,
+        }
+        writer.submit(step, lambda tx: _run(tx, "ingest_drop", **params), (step, 0))
+
+
+def _sessions_work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+    """One transaction: find which sessions exist, create the new ones, replace the existing ones."""
+
+    def tx_fn(tx: ManagedTransaction) -> None:
+        ids = [r["session_id"] for r in batch]
+        existing = {r["id"] for r in _run(tx, "ingest_lookup_sessions", ids=ids)}
+        fresh = [r for r in batch if r["session_id"] not in existing]
+        known = [r for r in batch if r["session_id"] in existing]
+        if fresh:
+            _run_checked(tx, "ingest_sessions_create", fresh)
+        if known:
+            _run_checked(tx, "ingest_sessions_update", known)
+            with_facts = [r for r in known if r["has_facts"]]
+            if with_facts:
+                _run(tx, "ingest_session_facts", rows=with_facts)
+
+    return tx_fn
+
+
+def _template_writes(
+    plan: TemplatePlan, existing: ExistingTemplates
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows for ingest_templates_write (full member lists) and ingest_templates_merge, as plain JSON data."""
+    members_of: dict[str, np.ndarray] = {}
+    index = {tid: i for i, tid in enumerate(existing.ids)}
+    for tid in set(plan.added) | set(plan.merges) | {g for gone in plan.merges.values() for g in gone}:
+        members_of[tid] = existing.member_fps[existing.member_template == index[tid]]
+
+    def rep(tid: str) -> int:
+        return int(existing.representatives[index[tid]])
+
+    merges = []
+    for keep, gone in plan.merges.items():
+        union = np.concatenate(
+            [members_of[keep], *[members_of[g] for g in gone], plan.added.get(keep, members_of[keep])]
+        )
+        members_of[keep] = cap_members(union, rep(keep))
+        for g in gone:
+            merges.append({"keep": keep, "gone": g, "members": u64_to_i64(members_of[keep]).tolist()})
+    writes = []
+    for t in plan.new:
+        members = cap_members(t.members, t.representative)
+        writes.append({"template_id": t.template_id, "fingerprint": f"{t.representative:016x}",
+                       "members": u64_to_i64(members).tolist()})  # fmt: skip
+    for tid, added in plan.added.items():
+        union = cap_members(np.concatenate([members_of[tid], added]), rep(tid))
+        writes.append({"template_id": tid, "fingerprint": None, "members": u64_to_i64(union).tolist()})
+    return writes, merges

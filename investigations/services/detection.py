@@ -1,0 +1,180 @@
+"""Writes for detection: start a run, execute it (graph pipeline + Django records), raise regrowth alerts."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from graph.detection.params import DetectionParams
+from graph.detection.pipeline import ClusterResult, DetectionResult, run_detection
+from graph.driver import get_graph
+from investigations.celery import app as celery_app
+from investigations.models import Cluster, ClusterMember, DetectionRun, JobStatus, RegrowthAlert
+from investigations.queues import Queue
+from investigations.selectors import detection as selectors
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY_SECONDS = 1.0
+RUN_DETECTION_TASK = "investigations.run_detection"
+LOCK_KEY = "investigations:detection-lock"
+LOCK_TTL_SECONDS = 3 * 3600
+
+
+class DetectionBusy(RuntimeError):
+    """Another detection run is writing links and clusters to the graph."""
+
+
+@contextmanager
+def _detection_lock(run_id: int) -> Iterator[None]:
+    """One run at a time rewrites LINKED and the Cluster nodes; the lock expires if its holder dies."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    token = f"{run_id}:{uuid.uuid4().hex}"
+    if not client.set(LOCK_KEY, token, nx=True, ex=LOCK_TTL_SECONDS):
+        holder = client.get(LOCK_KEY)
+        who = holder.decode() if isinstance(holder, bytes) else str(holder)
+        raise DetectionBusy(f"another detection run (#{who.split(':')[0]}) is running")
+    try:
+        yield
+    finally:
+        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+        client.eval(script, 1, LOCK_KEY, token)
+
+
+def start_detection(*, by: User | None = None, params: dict[str, Any] | None = None) -> DetectionRun:
+    """Create a queued run with validated parameters and send it to the detection queue."""
+    resolved = DetectionParams.from_dict(params)
+    run = DetectionRun.objects.create(
+        status=JobStatus.QUEUED, stage="queued", params=resolved.to_dict(), created_by=by
+    )
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    # By name: the tasks module imports this one, never the other way round.
+    result = celery_app.send_task(RUN_DETECTION_TASK, args=[run_id], queue=Queue.DETECTION)
+    DetectionRun.objects.filter(pk=run_id).update(celery_task_id=result.id)
+
+
+def _progress_writer(run: DetectionRun) -> Callable[[str, float], None]:
+    last_at = [0.0]
+    last_stage = [""]
+
+    def write(stage: str, share: float) -> None:
+        now = time.monotonic()
+        if stage == last_stage[0] and now - last_at[0] < PROGRESS_EVERY_SECONDS:
+            return
+        last_at[0], last_stage[0] = now, stage
+        DetectionRun.objects.filter(pk=run.pk).update(stage=stage[:64], progress=round(min(1.0, share), 4))
+
+    return write
+
+
+def execute_detection(run: DetectionRun) -> DetectionRun:
+    """Run the pipeline for a queued (or interrupted) run and store its clusters; idempotent on retries."""
+    if run.status == JobStatus.SUCCEEDED:
+        return run
+    params = DetectionParams.from_dict(run.params)
+    Cluster.objects.filter(run=run).delete()
+    run.status, run.stage, run.progress, run.error = JobStatus.RUNNING, "starting", 0.0, ""
+    run.started_at, run.finished_at = timezone.now(), None
+    run.save(update_fields=["status", "stage", "progress", "error", "started_at", "finished_at"])
+    try:
+        with _detection_lock(run.pk):
+            previous = selectors.previous_clusters(run)
+            keep = selectors.recent_run_ids(max(0, params.keep_runs_in_graph - 1))
+            result = run_detection(
+                get_graph(), run.pk, params, previous=previous, next_number=selectors.next_cluster_number(),
+                keep_runs=keep, progress=_progress_writer(run),
+            )  # fmt: skip
+            _progress_writer(run)("saving clusters", 0.95)
+            linked = selectors.linked_cluster_keys()
+            with transaction.atomic():
+                alerts = store_result(run, result, linked)
+                run.status, run.stage, run.progress = JobStatus.SUCCEEDED, "done", 1.0
+                run.stats = {**result.stats, "regrowth_alerts": alerts, "previous_clusters": len(previous)}
+                run.timings = result.timings
+                run.finished_at = timezone.now()
+                run.save(update_fields=["status", "stage", "progress", "stats", "timings", "finished_at"])
+    except Exception as exc:
+        log.exception("detection run %s failed", run.pk)
+        run.status, run.finished_at = JobStatus.FAILED, timezone.now()
+        run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        run.save(update_fields=["status", "finished_at", "error"])
+        raise
+    return run
+
+
+def store_result(run: DetectionRun, result: DetectionResult, linked: set[str]) -> int:
+    """Write the run's Cluster and ClusterMember rows and its regrowth alerts; returns the number of alerts."""
+    rows = [_cluster_row(run, c) for c in result.clusters]
+    Cluster.objects.bulk_create(rows, batch_size=500)
+    by_key = {c.key: c for c in Cluster.objects.filter(run=run)}
+    members = [
+        ClusterMember(
+            cluster=by_key[c.key], account_id=a, is_new=a in c.lineage.new_members,
+            exchanges=c.profile.member_exchanges.get(a, 0),
+        )
+        for c in result.clusters
+        for a in c.accounts
+    ]  # fmt: skip
+    ClusterMember.objects.bulk_create(members, batch_size=5_000)
+    alerts = []
+    for c in result.clusters:
+        sources = [k for k in (c.key, *c.lineage.predecessors) if k in linked]
+        if sources and c.lineage.new_members:
+            alerts.append(
+                RegrowthAlert(
+                    run=run, cluster=by_key[c.key], cluster_key=c.key, account_ids=sorted(c.lineage.new_members),
+                    reason=(
+                        f"{len(c.lineage.new_members)} new account(s) joined {c.key}, linked to "
+                        f"{', '.join(sorted(set(sources)))} (hydra regrowth / ban evasion)"
+                    )[:200],
+                )
+            )  # fmt: skip
+    RegrowthAlert.objects.bulk_create(alerts)
+    return len(alerts)
+
+
+def _cluster_row(run: DetectionRun, c: ClusterResult) -> Cluster:
+    return Cluster(
+        run=run,
+        key=c.key,
+        size=len(c.accounts),
+        score=c.score.score,
+        flagged=c.score.flagged,
+        exchanges=c.profile.exchanges,
+        features={**c.profile.features, "raw_score": c.score.raw},
+        explanation=c.score.explanation(),
+        top_signals=c.score.top_signals,
+        lineage=c.lineage.to_dict(),
+        new_members=len(c.lineage.new_members),
+        dominant_capability=c.profile.dominant_capability,
+    )
+
+
+def export_clusters(path: Path, run: DetectionRun) -> int:
+    """Write the output-contract CSV (account_id, cluster_id, risk_score, flagged) of a run; returns rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["account_id", "cluster_id", "risk_score", "flagged"])
+        for account_id, key, score, flagged in selectors.export_rows(run):
+            writer.writerow([account_id, key, f"{score:.4f}", "true" if flagged else "false"])
+            n += 1
+    return n

@@ -1,0 +1,511 @@
+"""Writes for ingest: create and run ingest jobs, keep their progress and checkpoints, manage schedules.
+
+A job runs in a Celery task on the `ingest` queue (acks_late). One job writes to the graph at a time (a
+Redis lock with a short expiry, refreshed by a heartbeat thread), so a message delivered twice, or a job
+whose worker died, never runs twice at once; the retried job resumes from its checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
+from graph.driver import get_graph
+from graph.drop import DropRejected, locate_drop
+from graph.ingest import IngestResult, drop_fingerprint, run_ingest
+from investigations.celery import app as celery_app
+from investigations.models import IngestJob, IngestSchedule, JobStatus
+from investigations.queues import Queue
+from investigations.services.detection import start_detection
+
+log = logging.getLogger(__name__)
+
+RUN_INGEST_TASK = "investigations.run_ingest"
+SCAN_FOLDER_TASK = "investigations.scan_ingest_folder"
+RECOVER_TASK = "investigations.recover_ingest_jobs"
+LOCK_KEY = "hydra:ingest:writer"
+LOCK_TTL_SECONDS = 30
+HEARTBEAT_SECONDS = 5
+STALE_AFTER = timedelta(minutes=3)
+MAX_ATTEMPTS = 3
+SETTLE_SECONDS = 2.0  # a drop folder whose files changed more recently is still being copied in
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+    redis.exceptions.ConnectionError,
+    ConnectionError,
+)
+
+
+class PathRefused(ValueError):
+    """A drop or schedule path outside INGEST_ROOT, or one that does not exist."""
+
+
+class IngestBusy(RuntimeError):
+    """Another ingest job holds the graph writer lock; try again later."""
+
+
+class TransientFailure(RuntimeError):
+    """The job failed for a reason worth retrying (Neo4j or Redis unreachable); it has been re-queued."""
+
+
+# ---------------------------------------------------------------------------------- paths
+
+
+def ingest_root() -> Path:
+    """The folder every scheduled or hand-started drop must live under, resolved."""
+    return Path(settings.INGEST_ROOT).resolve()
+
+
+def resolve_drop_path(value: str | Path, *, within_root: bool = True) -> Path:
+    """An existing directory, resolved; with `within_root`, it must lie under INGEST_ROOT (relative paths are
+    taken from there), without `..` and without a symlink leading out of it."""
+    raw = Path(str(value).strip())
+    if not str(value).strip():
+        raise PathRefused("no path given")
+    if within_root:
+        if ".." in raw.parts:
+            raise PathRefused(f"{value}: '..' is not allowed")
+        root = ingest_root()
+        candidate = raw if raw.is_absolute() else root / raw
+        resolved = candidate.resolve()
+        if not resolved.is_relative_to(root):
+            raise PathRefused(f"{value}: outside INGEST_ROOT ({root})")
+    else:
+        resolved = raw.resolve()
+    if not resolved.is_dir():
+        raise PathRefused(f"{value}: not an existing directory")
+    return resolved
+
+
+def relative_to_root(path: Path) -> str:
+    """How a path under INGEST_ROOT is shown and stored on a schedule."""
+    rel = path.relative_to(ingest_root())
+    return "." if str(rel) == "." else str(rel)
+
+
+def work_dir(job: IngestJob) -> Path:
+    """Where a job stages its validated rows (kept between attempts, deleted when the job finishes)."""
+    return Path(settings.VAR_DIR) / "ingest" / "work" / f"job-{job.pk}"
+
+
+def quarantine_path(job: IngestJob) -> Path:
+    """The CSV of every quarantined row of a job."""
+    return Path(settings.VAR_DIR) / "ingest" / "quarantine" / f"job-{job.pk}.csv"
+
+
+# ---------------------------------------------------------------------------------- jobs
+
+
+def create_ingest_job(
+    drop_path: str | Path,
+    *,
+    source: str = IngestJob.Source.MANUAL,
+    by: User | None = None,
+    schedule: IngestSchedule | None = None,
+    run_detection: bool = False,
+    within_root: bool = True,
+    fingerprint: str = "",
+    claim: str | None = None,
+) -> IngestJob:
+    """Create a queued job for an existing drop directory and send it to the ingest queue on commit."""
+    path = resolve_drop_path(drop_path, within_root=within_root)
+    job = IngestJob.objects.create(
+        drop_path=str(path),
+        drop_fingerprint=fingerprint,
+        source=source,
+        schedule=schedule,
+        run_detection=run_detection,
+        created_by=by,
+        stage="queued",
+        claim=claim,
+    )
+    transaction.on_commit(lambda: enqueue_ingest_job(job.pk))
+    return job
+
+
+def enqueue_ingest_job(job_id: int, countdown: float | None = None) -> None:
+    """Send the job's task (by name: the tasks module imports this one, never the other way round)."""
+    result = celery_app.send_task(RUN_INGEST_TASK, args=[job_id], queue=Queue.INGEST, countdown=countdown)
+    IngestJob.objects.filter(pk=job_id).update(celery_task_id=result.id)
+
+
+def start_ingest_by_hand(drop_path: str, *, by: User | None, run_detection: bool = False) -> IngestJob:
+    """An admin starts a job for a drop under INGEST_ROOT."""
+    return create_ingest_job(drop_path, source=IngestJob.Source.MANUAL, by=by, run_detection=run_detection)
+
+
+def retry_ingest_job(job: IngestJob, *, by: User | None = None) -> IngestJob:
+    """Run a failed job's drop again as a new job (ingest is idempotent, so nothing is doubled)."""
+    return create_ingest_job(
+        job.drop_path,
+        source=IngestJob.Source.MANUAL,
+        by=by,
+        run_detection=job.run_detection,
+        within_root=job.source != IngestJob.Source.COMMAND,
+    )
+
+
+class _WriterLock:
+    """The Redis lock that lets one ingest job write at a time; expires unless its holder's heartbeat lives."""
+
+    def __init__(self, job_id: int) -> None:
+        self.client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+        self.token = f"{job_id}:{uuid.uuid4().hex}"
+        self.job_id = job_id
+
+    def acquire(self) -> bool:
+        return bool(self.client.set(LOCK_KEY, self.token, nx=True, ex=LOCK_TTL_SECONDS))
+
+    def refresh(self) -> bool:
+        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
+        return bool(self.client.eval(script, 1, LOCK_KEY, self.token, LOCK_TTL_SECONDS))
+
+    def release(self) -> None:
+        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
+        self.client.eval(script, 1, LOCK_KEY, self.token)
+
+    def holder(self) -> str | None:
+        value = self.client.get(LOCK_KEY)
+        if value is None:
+            return None
+        return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class _Heartbeat(threading.Thread):
+    """Refreshes the writer lock and the job's heartbeat while the pipeline runs."""
+
+    def __init__(self, job_id: int, lock: _WriterLock) -> None:
+        super().__init__(name=f"ingest-heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.lock = lock
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_SECONDS):
+                self.lock.refresh()
+                IngestJob.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now())
+        except Exception:  # noqa: BLE001 - a missed heartbeat only risks a later retry, never data
+            log.exception("ingest heartbeat of job %s failed", self.job_id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(timeout=10)
+
+
+def _progress_writer(job_id: int) -> Callable[[str, float], None]:
+    last_at = [0.0]
+    last_stage = [""]
+
+    def write(stage: str, share: float) -> None:
+        now = timezone.now().timestamp()
+        if stage == last_stage[0] and now - last_at[0] < 1.0:
+            return
+        last_at[0], last_stage[0] = now, stage
+        IngestJob.objects.filter(pk=job_id).update(
+            stage=stage[:64], progress=round(min(1.0, max(0.0, share)), 4), heartbeat_at=timezone.now()
+        )
+
+    return write
+
+
+def _checkpoint_writer(job_id: int) -> Callable[[dict[str, Any]], None]:
+    def write(state: dict[str, Any]) -> None:
+        IngestJob.objects.filter(pk=job_id).update(checkpoint=state, heartbeat_at=timezone.now())
+
+    return write
+
+
+def execute_ingest_job(job_id: int) -> IngestJob:
+    """Run (or resume) one job; idempotent: a finished job is left alone.
+
+    Raises IngestBusy when another job holds the writer lock and TransientFailure when Neo4j or Redis
+    failed and the job may be retried; the Celery task turns both into a later retry.
+    """
+    job = IngestJob.objects.get(pk=job_id)
+    if job.is_finished:
+        return job
+    lock = _WriterLock(job.pk)
+    if not lock.acquire():
+        raise IngestBusy(f"the graph writer lock is held by {lock.holder()}")
+    heartbeat = _Heartbeat(job.pk, lock)
+    try:
+        job.status, job.stage, job.error = JobStatus.RUNNING, "starting", ""
+        job.attempts += 1
+        job.started_at = job.started_at or timezone.now()
+        job.heartbeat_at = timezone.now()
+        job.quarantine_path = str(quarantine_path(job))
+        job.save(
+            update_fields=[
+                "status",
+                "stage",
+                "error",
+                "attempts",
+                "started_at",
+                "heartbeat_at",
+                "quarantine_path",
+            ]
+        )
+        heartbeat.start()
+        return _run(job)
+    finally:
+        heartbeat.stop()
+        lock.release()
+
+
+def _run(job: IngestJob) -> IngestJob:
+    drop = Path(job.drop_path)
+    try:
+        if not job.drop_fingerprint:
+            job.drop_fingerprint = drop_fingerprint(drop)
+            job.save(update_fields=["drop_fingerprint"])
+        result = run_ingest(
+            drop,
+            get_graph(),
+            work_dir=work_dir(job),
+            quarantine_path=quarantine_path(job),
+            chunk_rows=settings.INGEST_CHUNK_ROWS,
+            checkpoint=job.checkpoint,
+            on_checkpoint=_checkpoint_writer(job.pk),
+            progress=_progress_writer(job.pk),
+            fingerprint=job.drop_fingerprint,
+        )
+    except DropRejected as exc:
+        _finish(job, JobStatus.REJECTED, error=f"drop rejected: {exc}", report={"rejected": exc.to_dict()})
+        return job
+    except TRANSIENT_ERRORS as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        if job.attempts < MAX_ATTEMPTS:
+            IngestJob.objects.filter(pk=job.pk).update(
+                status=JobStatus.QUEUED,
+                stage="waiting to retry",
+                error=f"attempt {job.attempts} failed: {reason}",
+            )
+            raise TransientFailure(reason) from exc
+        _finish(job, JobStatus.FAILED, error=f"failed after {job.attempts} attempts: {reason}")
+        return job
+    except Exception as exc:
+        log.exception("ingest job %s failed", job.pk)
+        _finish(
+            job, JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        )
+        return job
+    _succeed(job, result)
+    return job
+
+
+def _succeed(job: IngestJob, result: IngestResult) -> None:
+    report = result.to_dict()
+    job.counts = {
+        f.file: {"read": f.read, "loaded": f.loaded, "quarantined": f.quarantined, "duplicates": f.duplicates}
+        for f in result.files
+    }
+    job.warnings = list(result.warnings)
+    job.timings = {**result.timings, **{f"read:{f.file}": f.seconds for f in result.files}}
+    job.quarantined_total = result.quarantined
+    _finish(job, JobStatus.SUCCEEDED, report=report)
+    if job.run_detection:
+        run = start_detection(by=job.created_by)
+        IngestJob.objects.filter(pk=job.pk).update(detection_run=run)
+        job.detection_run = run
+
+
+def _finish(job: IngestJob, status: str, *, error: str = "", report: dict[str, Any] | None = None) -> None:
+    job.status = status
+    job.error = error
+    job.report = report or {}
+    job.stage = "done" if status == JobStatus.SUCCEEDED else str(status)
+    job.finished_at = timezone.now()
+    fields = [
+        "status",
+        "error",
+        "report",
+        "stage",
+        "finished_at",
+        "counts",
+        "warnings",
+        "timings",
+        "quarantined_total",
+    ]
+    if status == JobStatus.SUCCEEDED:
+        job.progress = 1.0
+        fields.append("progress")
+    job.save(update_fields=fields)
+    shutil.rmtree(work_dir(job), ignore_errors=True)
+
+
+def mark_ingest_failed(job_id: int, reason: str) -> None:
+    """Give up on a job (its task ran out of retries): status failed with the reason."""
+    job = IngestJob.objects.get(pk=job_id)
+    if not job.is_finished:
+        _finish(job, JobStatus.FAILED, error=reason)
+
+
+def recover_stale_jobs() -> list[int]:
+    """Re-queue running jobs whose worker stopped beating (killed), or fail them after MAX_ATTEMPTS."""
+    lock = _WriterLock(0)
+    holder = lock.holder()
+    requeued: list[int] = []
+    cutoff = timezone.now() - STALE_AFTER
+    for job in IngestJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff):
+        if holder is not None and holder.startswith(f"{job.pk}:"):
+            continue
+        if job.attempts >= MAX_ATTEMPTS:
+            _finish(job, JobStatus.FAILED, error=f"worker lost {job.attempts} times; giving up")
+            continue
+        IngestJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.QUEUED, stage="worker lost, re-queued", error="the worker stopped during the job"
+        )
+        enqueue_ingest_job(job.pk)
+        requeued.append(job.pk)
+    return requeued
+
+
+# ---------------------------------------------------------------------------------- schedules
+
+
+def create_schedule(
+    *,
+    name: str,
+    folder: str,
+    interval_minutes: int,
+    run_detection: bool,
+    by: User | None,
+) -> IngestSchedule:
+    """Create an enabled schedule for a folder under INGEST_ROOT and its celery-beat periodic task."""
+    path = resolve_drop_path(folder)
+    if interval_minutes < 1:
+        raise ValueError("the interval must be at least one minute")
+    with transaction.atomic():
+        schedule = IngestSchedule.objects.create(
+            name=name.strip(),
+            folder=relative_to_root(path),
+            interval_minutes=interval_minutes,
+            run_detection=run_detection,
+            created_by=by,
+        )
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=interval_minutes, period=IntervalSchedule.MINUTES
+        )
+        schedule.periodic_task = PeriodicTask.objects.create(
+            name=f"ingest schedule {schedule.pk}: {schedule.name}"[:200],
+            task=SCAN_FOLDER_TASK,
+            interval=interval,
+            args=f"[{schedule.pk}]",
+            queue=Queue.INGEST.value,
+            enabled=True,
+        )
+        schedule.save(update_fields=["periodic_task"])
+    transaction.on_commit(
+        lambda: celery_app.send_task(SCAN_FOLDER_TASK, args=[schedule.pk], queue=Queue.INGEST)
+    )
+    return schedule
+
+
+def set_schedule_enabled(schedule: IngestSchedule, enabled: bool) -> IngestSchedule:
+    """Pause or resume a schedule (and its periodic task)."""
+    with transaction.atomic():
+        schedule.enabled = enabled
+        schedule.save(update_fields=["enabled"])
+        if schedule.periodic_task is not None:
+            schedule.periodic_task.enabled = enabled
+            schedule.periodic_task.save(update_fields=["enabled"])
+    return schedule
+
+
+def delete_schedule(schedule: IngestSchedule) -> None:
+    """Delete a schedule and its periodic task; its jobs stay."""
+    with transaction.atomic():
+        if schedule.periodic_task is not None:
+            schedule.periodic_task.delete()
+        schedule.delete()
+
+
+def _signature(drop: Path) -> str:
+    stats = [p.stat() for p in sorted(drop.iterdir()) if p.is_file()]
+    return ";".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)
+
+
+def _settled(drop: Path) -> bool:
+    newest = max((p.stat().st_mtime for p in drop.iterdir() if p.is_file()), default=0.0)
+    return timezone.now().timestamp() - newest >= SETTLE_SECONDS
+
+
+def scan_schedule_folder(schedule_id: int) -> list[int]:
+    """Look for new drops (sub-folders with the contract's files) in the schedule's folder and start one job
+    per drop content never claimed before; returns the new job ids."""
+    schedule = IngestSchedule.objects.filter(pk=schedule_id).first()
+    if schedule is None or not schedule.enabled:
+        return []
+    started: list[int] = []
+    try:
+        folder = resolve_drop_path(schedule.folder)
+        seen = dict(schedule.seen)
+        for candidate in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            started.extend(_consider(schedule, candidate, seen))
+        schedule.seen = seen
+        schedule.last_error = ""
+    except (OSError, PathRefused) as exc:
+        schedule.last_error = str(exc)
+    schedule.last_checked_at = timezone.now()
+    schedule.save(update_fields=["seen", "last_error", "last_checked_at"])
+    return started
+
+
+def _consider(schedule: IngestSchedule, candidate: Path, seen: dict[str, Any]) -> list[int]:
+    try:
+        resolved = resolve_drop_path(candidate)  # a symlinked folder leading out of INGEST_ROOT is refused
+        locate_drop(resolved)
+    except (PathRefused, DropRejected):
+        return []
+    if not _settled(resolved):
+        return []
+    signature = _signature(resolved)
+    known = seen.get(candidate.name)
+    if known and known.get("signature") == signature and known.get("claimed"):
+        return []
+    fingerprint = drop_fingerprint(resolved)
+    seen[candidate.name] = {"signature": signature, "fingerprint": fingerprint, "claimed": True}
+    if IngestJob.objects.filter(claim=fingerprint).exists():
+        return []
+    try:
+        with transaction.atomic():
+            job = create_ingest_job(
+                resolved,
+                source=IngestJob.Source.SCHEDULE,
+                schedule=schedule,
+                run_detection=schedule.run_detection,
+                by=schedule.created_by,
+                fingerprint=fingerprint,
+                claim=fingerprint,
+            )
+    except IntegrityError:  # another scan claimed the same content a moment ago
+        return []
+    return [job.pk]
+
+
+def worker_can_reach_redis() -> bool:
+    """Whether the broker answers (the command checks it before queueing a job)."""
+    try:
+        return bool(redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=2).ping())
+    except redis.exceptions.RedisError:
+        return False

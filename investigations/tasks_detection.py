@@ -1,0 +1,15 @@
+"""Celery tasks of detection: thin, idempotent wrappers that take a run id and call the service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from investigations.models import DetectionRun
+from investigations.queues import Queue
+from investigations.services import detection as services
+
+
+@shared_task(name=services.RUN_DETECTION_TASK, acks_late=True, queue=Queue.DETECTION.value)
+def run_detection_task(run_id: int) -> None:
+    """Execute one detection run (a retry after a lost worker starts the run over)."""
+    services.execute_detection(DetectionRun.objects.get(pk=run_id))

@@ -1,0 +1,44 @@
+"""End to end on a generated drop: generate, ingest, detect (Celery worker), evaluate against the targets."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from graph.driver import Graph
+
+pytestmark = pytest.mark.integration
+
+F1_TARGET = 0.95
+CAMPAIGN_RECALL_TARGET = 0.9
+POPULATION_FPR_TARGET = 0.01
+BEST_RANK_TARGET = 10
+
+
+def test_a_generated_drop_meets_the_quality_targets(
+    clean_graph: Graph, worker: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    call_command("generate_drop", str(drop), "--preset", "test", "--seed", "11", stdout=io.StringIO())
+    call_command("ingest", str(drop), "--wait", "--timeout", "1800", stdout=io.StringIO(), stderr=io.StringIO())
+    out = io.StringIO()
+    call_command("detect", "--wait", "--timeout", "1200", stdout=out)
+    assert "succeeded" in out.getvalue()
+
+    out = io.StringIO()
+    call_command("evaluate", "--labels", str(drop / "labels.csv"), "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    summary = json.dumps(report, indent=1)
+    assert report["f1"] >= F1_TARGET, summary
+    assert len(report["campaigns"]) >= 3, summary
+    for name, campaign in report["campaigns"].items():
+        assert campaign["recall"] >= CAMPAIGN_RECALL_TARGET, (name, summary)
+        assert campaign["best_rank"] is not None and campaign["best_rank"] <= BEST_RANK_TARGET, (name, summary)
+    assert {"organisation", "campus", "vpn", "benchmark_researcher", "reseller_customer"} <= set(report["population_fpr"])
+    for name, rate in report["population_fpr"].items():
+        assert rate <= POPULATION_FPR_TARGET, (name, summary)

@@ -1,0 +1,187 @@
+"""Detection runs through Django: lineage and regrowth alerts, the Celery task and commands, export, API."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from graph.detection.params import DetectionParams
+from graph.driver import Graph
+from investigations.models import (
+    Annotation,
+    AnnotationLabel,
+    AnnotationTarget,
+    Cluster,
+    ClusterMember,
+    DetectionRun,
+    JobStatus,
+    RegrowthAlert,
+)
+from investigations.selectors.detection import linked_cluster_keys
+from investigations.services.detection import LOCK_KEY, DetectionBusy, execute_detection
+from tests.integration.detection.builders import DAY, HOUR, T0, Acct, organisation, ring, write_accounts
+
+pytestmark = pytest.mark.integration
+
+
+def _run() -> DetectionRun:
+    run = DetectionRun.objects.create(params=DetectionParams().to_dict())
+    return execute_detection(run)
+
+
+def _ban_and_replace(graph: Graph, old: Acct) -> Acct:
+    """Ban `old`; five hours later a replacement signs up on its card and device and takes over its traffic."""
+    banned_at = T0 + 20 * DAY
+    graph.write_text(
+        "test_ban",
+        "MATCH (a:Account {account_id: $id}) SET a.status = 'banned', a.status_changed_at = datetime({epochSeconds: $at})",
+        id=old.id, at=banned_at,
+    )  # fmt: skip
+    new = Acct(
+        id="hydra-new", created=banned_at + 5 * HOUR, email="fresh.start@gmail.com", cards=old.cards,
+        address=old.address, device=old.device, ips=old.ips, clients=old.clients, templates=old.templates,
+        hours=old.hours, caps=old.caps, reasoning_share=old.reasoning_share, pivot_at=old.pivot_at,
+    )  # fmt: skip
+    write_accounts(graph, [new])
+    return new
+
+
+@pytest.mark.django_db
+def test_a_hydra_replacement_joins_its_old_cluster_and_raises_an_alert(
+    clean_graph: Graph, analyst: AbstractBaseUser
+) -> None:
+    hydra = ring("hydra", 10, created=T0 - 4 * DAY)
+    write_accounts(clean_graph, hydra + organisation("acme", 6))
+    first = _run()
+    cluster = Cluster.objects.get(run=first, flagged=True)
+    assert cluster.size == 10 and cluster.lineage["status"] == "new"
+    assert not RegrowthAlert.objects.exists()
+    Annotation.objects.create(
+        target=AnnotationTarget.CLUSTER, target_id=cluster.key, label=AnnotationLabel.CONFIRMED_CAMPAIGN,
+        author=analyst,
+    )  # fmt: skip
+    assert linked_cluster_keys() == {cluster.key}
+
+    new = _ban_and_replace(clean_graph, hydra[3])
+    second = _run()
+    again = Cluster.objects.get(run=second, key=cluster.key)
+    assert again.size == 11 and again.new_members == 1 and again.lineage["status"] == "continued"
+    assert set(ClusterMember.objects.filter(cluster=again, is_new=True).values_list("account_id", flat=True)) == {
+        new.id
+    }
+    alert = RegrowthAlert.objects.get(run=second)
+    assert alert.cluster_key == cluster.key and alert.account_ids == [new.id]
+    rows = clean_graph.read_text(
+        "test_member_of",
+        "MATCH (a:Account)-[m:MEMBER_OF]->(c:Cluster {cluster_id: $cid}) WHERE m.is_new RETURN a.account_id AS id",
+        cid=f"{second.pk}:{cluster.key}",
+    )
+    assert [r["id"] for r in rows] == [new.id]
+    assert second.stats["regrowth_alerts"] == 1 and second.stats["previous_clusters"] == 2
+
+
+@pytest.mark.django_db
+def test_an_unconfirmed_cluster_regrows_without_an_alert(clean_graph: Graph) -> None:
+    hydra = ring("hydra", 10, created=T0 - 4 * DAY)
+    write_accounts(clean_graph, hydra)
+    first = _run()
+    _ban_and_replace(clean_graph, hydra[5])
+    second = _run()
+    key = Cluster.objects.get(run=first).key
+    assert Cluster.objects.get(run=second, key=key).new_members == 1
+    assert not RegrowthAlert.objects.exists()
+
+
+def test_detect_command_runs_on_the_worker_and_exports_the_contract(
+    clean_graph: Graph, worker: subprocess.Popen[bytes], tmp_path: Path
+) -> None:
+    red, acme = ring("red", 8, created=T0 - 3 * DAY), organisation("acme", 5)
+    write_accounts(clean_graph, red + acme)
+    out = io.StringIO()
+    call_command("detect", "--wait", "--timeout", "300", stdout=out)
+    text = out.getvalue()
+    assert "queued" in text and "succeeded" in text and "%" in text
+    run = DetectionRun.objects.get()
+    assert run.status == JobStatus.SUCCEEDED and run.progress == 1.0 and run.celery_task_id
+    assert run.timings["total"] > 0 and run.stats["clusters"] == 2
+
+    export = tmp_path / "clusters.csv"
+    call_command("export_clusters", "--out", str(export), stdout=io.StringIO())
+    with export.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["account_id", "cluster_id", "risk_score", "flagged"]
+    assert len(rows) == 13 and len({r["account_id"] for r in rows}) == 13
+    flagged = {r["account_id"] for r in rows if r["flagged"] == "true"}
+    assert flagged == {a.id for a in red}
+    assert all(r["flagged"] in ("true", "false") and 0.0 <= float(r["risk_score"]) <= 1.0 for r in rows)
+
+    labels = tmp_path / "labels.csv"
+    lines = ["account_id,campaign,population"] + [f"{a.id},red,red" for a in red]
+    lines += [f"{a.id},,organisation" for a in acme] + ["loner,,individual"]
+    labels.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("evaluate", "--labels", str(labels), "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["f1"] == 1.0 and report["campaigns"]["red"]["best_rank"] == 1
+    assert report["population_fpr"] == {"individual": 0.0, "organisation": 0.0}
+    out = io.StringIO()
+    call_command("evaluate", "--labels", str(labels), stdout=out)
+    assert "precision 1.0000" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_run_fails_clearly_while_another_holds_the_graph(clean_graph: Graph) -> None:
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.set(LOCK_KEY, "77:token", ex=60)
+    try:
+        run = DetectionRun.objects.create(params=DetectionParams().to_dict())
+        with pytest.raises(DetectionBusy):
+            execute_detection(run)
+        run.refresh_from_db()
+        assert run.status == JobStatus.FAILED and "another detection run (#77)" in run.error
+    finally:
+        client.delete(LOCK_KEY)
+
+
+@pytest.mark.django_db
+def test_commands_fail_clearly_without_a_run(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="no completed detection run"):
+        call_command("export_clusters", "--out", str(tmp_path / "x.csv"))
+    with pytest.raises(CommandError, match="--params"):
+        call_command("detect", "--params", "{not json")
+    with pytest.raises(CommandError, match="unknown detection parameters"):
+        call_command("detect", "--params", '{"nope": 1}')
+
+
+@pytest.mark.django_db
+def test_admins_start_runs_and_readers_list_them(
+    client: Client, admin_user: AbstractBaseUser, analyst: AbstractBaseUser
+) -> None:
+    client.force_login(analyst)
+    assert client.post("/api/detection-runs/", {}, content_type="application/json").status_code == 403
+    assert client.get("/api/detection-runs/").status_code == 200
+    client.force_login(admin_user)
+    response = client.post(
+        "/api/detection-runs/", {"params": {"leiden_gamma": 1.5}}, content_type="application/json"
+    )
+    assert response.status_code == 201
+    run = DetectionRun.objects.get(pk=response.json()["id"])
+    assert run.status == JobStatus.QUEUED and run.params["leiden_gamma"] == 1.5
+    assert run.created_by == admin_user
+    bad = client.post("/api/detection-runs/", {"params": {"nope": 1}}, content_type="application/json")
+    assert bad.status_code == 400
+    client.force_login(analyst)
+    listed = client.get("/api/detection-runs/").json()
+    assert listed["results"][0]["id"] == run.pk
+    assert client.get(f"/api/detection-runs/{run.pk}/").json()["status"] == "queued"

@@ -1,0 +1,190 @@
+"""Ingest jobs through a real Celery worker: the command, rejection, quarantine download, schedules, paths."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from graph.driver import Graph
+from investigations.models import IngestJob, JobStatus
+from investigations.services import ingest as services
+from tests.integration.ingest import drops
+from tests.integration.ingest.drops import EXPECTED_NODES, node_counts, small_drop
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def wait_for_job(job_id: int, timeout: float = 600) -> IngestJob:
+    """Poll a job until it reaches a final status."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = IngestJob.objects.get(pk=job_id)
+        if job.is_finished:
+            return job
+        time.sleep(0.5)
+    raise AssertionError(
+        f"ingest job {job_id} still {IngestJob.objects.get(pk=job_id).status} after {timeout} s"
+    )
+
+
+@pytest.fixture
+def root_folder() -> Iterator[Path]:
+    """A fresh folder under INGEST_ROOT (the worker process sees the same root)."""
+    folder = Path(settings.INGEST_ROOT) / f"test-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _age(path: Path, seconds: float = 60) -> None:
+    """Make a drop look settled (its files were written a while ago)."""
+    past = time.time() - seconds
+    for p in path.rglob("*"):
+        os.utime(p, (past, past))
+
+
+def test_ingest_command_waits_and_prints_the_report(
+    worker: object, clean_graph: Graph, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    call_command("ingest", str(small_drop(tmp_path / "drop")), "--wait", stdout=out)
+    text = out.getvalue()
+    assert "succeeded" in text
+    assert (
+        "exchanges       read           7  loaded           7  quarantined         0  duplicates         0"
+        in text
+    )
+    job = IngestJob.objects.get()
+    assert job.status == JobStatus.SUCCEEDED and job.source == IngestJob.Source.COMMAND
+    assert job.counts["sessions"] == {"read": 4, "loaded": 4, "quarantined": 0, "duplicates": 0}
+    assert job.progress == 1.0 and job.finished_at is not None and job.report["exchanges"] == 7
+    assert node_counts(clean_graph) == EXPECTED_NODES
+
+
+def test_ingest_command_exits_non_zero_naming_file_and_column(
+    worker: object, clean_graph: Graph, tmp_path: Path
+) -> None:
+    drop = small_drop(tmp_path / "drop", drop_columns={"accounts": "plan"})
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "investigations.settings.test", "USE_TEST_DATABASE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "ingest", str(drop), "--wait"], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "accounts.csv" in proc.stderr and "'plan'" in proc.stderr and "rejected" in proc.stderr
+    job = IngestJob.objects.get()
+    assert job.status == JobStatus.REJECTED
+    assert job.report["rejected"] == {
+        "file": "accounts.csv",
+        "column": "plan",
+        "reason": "required column is missing",
+    }
+    assert node_counts(clean_graph) == {}
+
+
+def test_ingest_command_refuses_a_missing_directory(worker: object, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="not an existing directory"):
+        call_command("ingest", str(tmp_path / "nowhere"), "--wait")
+
+
+def test_quarantined_rows_download_as_csv(
+    worker: object, clean_graph: Graph, root_folder: Path, client: Client, admin_user: AbstractBaseUser
+) -> None:
+    sessions = [
+        *drops.SESSIONS,
+        {**drops.SESSIONS[0], "session_id": "sess_bad", "account_id": "acct_unknown"},
+    ]
+    small_drop(root_folder / "drop", sessions=sessions)
+    job = services.start_ingest_by_hand(f"{root_folder.name}/drop", by=admin_user)
+    job = wait_for_job(job.pk)
+    assert job.status == JobStatus.SUCCEEDED and job.quarantined_total == 1
+    client.force_login(admin_user)
+    response = client.get(f"/ingest/jobs/{job.pk}/quarantine.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+    assert body.splitlines()[0] == "file,row,column,reason,value"
+    assert "sessions.csv,5,account_id,unknown account_id,acct_unknown" in body
+    api = client.get(f"/api/ingest-jobs/{job.pk}/quarantine/")
+    assert api.status_code == 200 and b"acct_unknown" in b"".join(api.streaming_content)  # type: ignore[attr-defined]
+    page = client.get(f"/ingest/jobs/{job.pk}/")
+    assert page.status_code == 200 and b"acct_unknown" in page.content
+
+
+def test_schedule_ingests_each_new_drop_exactly_once(
+    worker: object, clean_graph: Graph, root_folder: Path, admin_user: AbstractBaseUser
+) -> None:
+    watched = root_folder / "incoming"
+    watched.mkdir()
+    schedule = services.create_schedule(
+        name="incoming",
+        folder=f"{root_folder.name}/incoming",
+        interval_minutes=5,
+        run_detection=False,
+        by=admin_user,
+    )
+    assert schedule.periodic_task is not None and schedule.periodic_task.task == services.SCAN_FOLDER_TASK
+    small_drop(watched / "day1")
+    _age(watched / "day1")
+    services.scan_schedule_folder(schedule.pk)
+    services.scan_schedule_folder(schedule.pk)
+    jobs = list(IngestJob.objects.filter(schedule=schedule))
+    assert len(jobs) == 1
+    job = wait_for_job(jobs[0].pk)
+    assert job.status == JobStatus.SUCCEEDED and job.source == IngestJob.Source.SCHEDULE
+    # the same content under another name is the same drop: not ingested again
+    shutil.copytree(watched / "day1", watched / "day1-again")
+    _age(watched / "day1-again")
+    assert services.scan_schedule_folder(schedule.pk) == []
+    # new content is a new drop
+    small_drop(
+        watched / "day2",
+        accounts=[{**drops.ACCOUNTS[2], "status": "suspended"}],
+        billing=[],
+        sessions=[],
+        exchanges=[],
+    )
+    _age(watched / "day2")
+    started = services.scan_schedule_folder(schedule.pk)
+    assert len(started) == 1
+    assert wait_for_job(started[0]).status == JobStatus.SUCCEEDED
+    assert IngestJob.objects.filter(schedule=schedule).count() == 2
+    services.set_schedule_enabled(schedule, False)
+    small_drop(
+        watched / "day3",
+        accounts=[{**drops.ACCOUNTS[2], "status": "active"}],
+        billing=[],
+        sessions=[],
+        exchanges=[],
+    )
+    _age(watched / "day3")
+    assert services.scan_schedule_folder(schedule.pk) == []  # paused
+
+
+def test_paths_outside_ingest_root_are_refused(db: object, root_folder: Path, tmp_path: Path) -> None:
+    (root_folder / "inside").mkdir()
+    assert services.resolve_drop_path(f"{root_folder.name}/inside") == (root_folder / "inside").resolve()
+    (root_folder / "escape").symlink_to(tmp_path)
+    for bad in [f"{root_folder.name}/../..", str(tmp_path), f"{root_folder.name}/escape", "../etc", "/etc"]:
+        with pytest.raises(services.PathRefused):
+            services.resolve_drop_path(bad)
+    with pytest.raises(services.PathRefused):
+        services.create_schedule(
+            name="x", folder=str(tmp_path), interval_minutes=5, run_detection=False, by=None
+        )
+    with pytest.raises(services.PathRefused):
+        services.start_ingest_by_hand(f"{root_folder.name}/escape", by=None)  # type: ignore[arg-type]
+    assert IngestJob.objects.count() == 0

@@ -1,0 +1,109 @@
+"""Exchange aggregation: partial aggregates per chunk and partition combine into exact session facts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from graph.ingest.templates import TemplatePlan
+from graph.ingest.transform import (
+    combine_partials,
+    email_domains,
+    fingerprint_words,
+    keep_last,
+    reduce_exchanges,
+    subnet_of,
+)
+
+T0 = pd.Timestamp("2026-09-01T08:00:00Z")
+
+
+def frame(rows: list[tuple[str, str, int, str, str, str, int, int, bool]]) -> pd.DataFrame:
+    """Exchanges as the validator types them: (session, account, minute, model, capability, fp, in, out, reasoning)."""
+    return pd.DataFrame(
+        {
+            "exchange_id": [f"e{i}" for i in range(len(rows))],
+            "session_id": pd.Series([r[0] for r in rows], dtype="str"),
+            "account_id": pd.Series([r[1] for r in rows], dtype="str"),
+            "ts": pd.Series([T0 + pd.Timedelta(minutes=r[2]) for r in rows], dtype="datetime64[ns, UTC]"),
+            "model": pd.Series([r[3] for r in rows], dtype="str"),
+            "capability": pd.Series([r[4] for r in rows], dtype="str"),
+            "prompt_fingerprint": pd.Series([r[5] for r in rows], dtype="str"),
+            "input_tokens": np.array([r[6] for r in rows], dtype=np.int64),
+            "output_tokens": np.array([r[7] for r in rows], dtype=np.int64),
+            "reasoning_elicited": np.array([r[8] for r in rows], dtype=bool),
+        }
+    )
+
+
+ROWS = [
+    ("s1", "a1", 0, "m1", "reasoning", "00000000000000ff", 10, 1, True),
+    ("s1", "a1", 30, "m1", "coding", "00000000000000fe", 20, 2, False),
+    ("s1", "a1", 90, "m2", "chat", "1111111111111111", 30, 3, False),
+    ("s2", "a2", 5, "m2", "reasoning", "00000000000000ff", 40, 4, True),
+    ("s3", "a3", 7, "m1", "other", "2222222222222222", 50, 5, False),
+]
+PLAN = TemplatePlan(
+    new=(),
+    added={},
+    merges={},
+    map_fps=np.array([0xFE, 0xFF], dtype=np.uint64),
+    map_ids=np.array(["t1", "t1"], dtype=object),
+)
+
+
+def combined(chunks: list[pd.DataFrame], partitions: int) -> dict[str, dict[str, object]]:
+    parts: dict[int, dict[str, list[pa.Table]]] = {}
+    for chunk in chunks:
+        for p, kinds in reduce_exchanges(chunk, partitions).partials.items():
+            for kind, table in kinds.items():
+                parts.setdefault(p, {}).setdefault(kind, []).append(table)
+    facts: dict[str, dict[str, object]] = {}
+    for kinds in parts.values():
+        result = combine_partials({k: pa.concat_tables(v) for k, v in kinds.items()}, PLAN)
+        for row in result.sessions.to_pylist():
+            facts[row["session_id"]] = row
+        for row in result.templates.to_pylist():
+            facts[row["session_id"]].setdefault("templates", []).append((row["template_id"], row["n"]))  # type: ignore[attr-defined]
+        for row in result.models.to_pylist():
+            facts[row["session_id"]].setdefault("models", []).append((row["model"], row["n"]))  # type: ignore[attr-defined]
+    return facts
+
+
+def test_session_facts_are_exact_whatever_the_chunking_and_partitions() -> None:
+    whole = combined([frame(ROWS)], 1)
+    split = combined([frame(ROWS[:2]), frame(ROWS[2:4]), frame(ROWS[4:])], 3)
+    assert whole == split
+    s1 = whole["s1"]
+    assert s1["exchanges"] == 3 and s1["input_tokens"] == 60 and s1["output_tokens"] == 6
+    assert s1["reasoning_exchanges"] == 1
+    assert s1["cap_counts"] == [1, 1, 0, 0, 0, 0, 0, 1, 0]
+    hour = int(T0.timestamp()) // 3600
+    assert s1["hours"] == [hour, hour + 1] and s1["hour_counts"] == [2, 1]
+    assert (
+        s1["first_seen"] == int(T0.timestamp() * 1000)
+        and s1["last_seen"] == int(T0.timestamp() * 1000) + 90 * 60_000
+    )
+    assert sorted(s1["templates"]) == [("t1", 2)]  # type: ignore[arg-type]
+    assert sorted(s1["models"]) == [("m1", 2), ("m2", 1)]  # type: ignore[arg-type]
+    assert "templates" not in whole["s3"]
+
+
+def test_fingerprint_words_fast_and_slow_paths_agree() -> None:
+    values = ["00000000000000ff", "ffffffffffffffff", "0123456789abcdef"]
+    fast = fingerprint_words(pa.array(values))
+    slow = fingerprint_words(pa.array(values + ["abc"]).slice(0, 3).cast(pa.large_string()).cast(pa.string()))
+    assert fast.tolist() == slow.tolist() == [0xFF, 2**64 - 1, 0x0123456789ABCDEF]
+
+
+def test_keep_last_keeps_the_latest_row_per_key() -> None:
+    table = pa.table({"k": ["a", "b", "a", "c", "b"], "v": [1, 2, 3, 4, 5]})
+    assert keep_last(table, "k").to_pylist() == [{"k": "a", "v": 3}, {"k": "c", "v": 4}, {"k": "b", "v": 5}]
+
+
+def test_email_domains_and_subnets() -> None:
+    domains = email_domains(pa.array(["Ann@GMail.com", 'weird"@x@corp.io', "no-at-sign", None]))
+    assert domains.to_pylist() == ["gmail.com", "corp.io", None, None]
+    assert subnet_of("10.1.2.3") == (4, "10.1.2.0/24")
+    assert subnet_of("2001:db8:abcd:12::1") == (6, "2001:db8:abcd::/48")
