@@ -106,7 +106,9 @@ def cluster_detail(request: HttpRequest, key: str) -> HttpResponse:
             "run": run,
             # Figures of a finished run never change: build them (and the network layout) once per process.
             "figures": cached(
-                page.cluster, f"figures:{expand}:{_run_param(request)}", lambda: cluster_figures(page, links)
+                page.cluster,
+                f"figures:{page.network.expanded or ''}:{_run_param(request)}",
+                lambda: cluster_figures(page, links),
             ),
             "members": members,
             "member_sort": sort,
