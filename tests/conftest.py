@@ -42,7 +42,9 @@ def graph() -> Graph:
 
 def wipe_graph(g: Graph) -> None:
     """Delete every node and relationship (keeps the schema), in batches."""
-    g.auto("wipe", "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    # Relationships first, in small batches, so a large graph never needs a big transaction.
+    g.auto("wipe_rels", "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS")
+    g.auto("wipe_nodes", "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS")
     for name in [r["graphName"] for r in g.auto("gds_list", "CALL gds.graph.list() YIELD graphName RETURN graphName")]:
         g.auto("gds_drop", "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=name)
 

@@ -60,3 +60,17 @@ def test_create_user_command_generates_a_password() -> None:
 def test_api_me_reports_roles(client: Client, admin_user: AbstractBaseUser) -> None:
     client.force_login(admin_user)
     assert client.get("/api/me/").json() == {"username": "admin-user", "roles": ["admin"]}
+
+
+def test_django_admin_refuses_non_admins(client: Client, analyst: AbstractBaseUser, admin_user: AbstractBaseUser) -> None:
+    client.force_login(analyst)
+    assert client.get("/admin/").status_code == 403
+    client.force_login(admin_user)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_api_docs_are_served_without_a_cdn(client: Client, analyst: AbstractBaseUser) -> None:
+    client.force_login(analyst)
+    html = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
