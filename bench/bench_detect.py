@@ -71,13 +71,21 @@ def parse_spec(text: str, drops_dir: Path) -> DropSpec:
 
 def ensure_drop(spec: DropSpec) -> float:
     """Generate the drop unless its labels file exists; returns seconds spent."""
-    if (spec.path / "labels.csv").exists() or spec.scale is None or spec.seed is None:
+    if any(spec.path.glob("labels.*")) or spec.scale is None or spec.seed is None:
         return 0.0
     started = time.perf_counter()
     config = load_config(spec.scenario) if spec.scenario else preset("seed")
     config = dataclasses.replace(config, scale=spec.scale)
     generate_drop(spec.path, config, seed=spec.seed, workers=2)
     return time.perf_counter() - started
+
+
+def labels_file(drop: Path) -> Path:
+    """The drop's labels file, in whichever format it was written."""
+    for name in ("labels.csv", "labels.csv.gz", "labels.parquet"):
+        if (drop / name).exists():
+            return drop / name
+    raise FileNotFoundError(f"no labels file in {drop}")
 
 
 def ingest(spec: DropSpec, work: Path) -> float:
@@ -99,7 +107,7 @@ def bench_drop(spec: DropSpec, params: dict[str, Any], compare: bool) -> dict[st
     started = time.perf_counter()
     run = execute_detection(run)
     seconds = time.perf_counter() - started
-    evaluation = evaluate_run(run, spec.path / "labels.csv")
+    evaluation = evaluate_run(run, labels_file(spec.path))
     out: dict[str, Any] = {
         "drop": spec.name, "scale": spec.scale, "seed": spec.seed,
         "scenario": spec.scenario.name if spec.scenario else "seed", "run": run.pk,

@@ -1,3 +1,3 @@
 // Remove the LINKED relationships of the previous run, in batches (auto-commit transaction).
-MATCH (:Account)-[r:LINKED]->(:Account)
+MATCH ()-[r:LINKED]->()
 CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS

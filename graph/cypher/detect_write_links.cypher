@@ -2,4 +2,4 @@
 UNWIND $rows AS row
 MATCH (a:Account {account_id: row.a})
 MATCH (b:Account {account_id: row.b})
-CREATE (a)-[:LINKED {weight: row.weight, kinds: row.kinds, run_id: $run_id}]->(b)
+CREATE (a)-[:LINKED {weight: row.weight, kinds: row.kinds}]->(b)

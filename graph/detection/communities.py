@@ -18,6 +18,7 @@ import igraph as ig
 import leidenalg
 import numpy as np
 
+from graph.detection.linkage import Memberships
 from graph.detection.params import DetectionParams
 from graph.driver import Graph, cypher
 
@@ -81,6 +82,9 @@ class LinkArrays:
     src: np.ndarray
     dst: np.ndarray
     weight: np.ndarray
+    anchored: np.ndarray | None = None
+    memberships: dict[str, Memberships] | None = None
+    """Which accounts share which entities (kind -> CSR), for attaching members by signature entities."""
 
 
 def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float) -> list[list[str]]:
@@ -154,7 +158,8 @@ def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, 
     """Drop members that hang on a larger community by one weak link.
 
     A shared proxy address plus a coincidence can tie an ordinary customer to one member of a campaign;
-    a real member of a community of `min_size` or more is tied to it by several links or a strong one.
+    a real member of a community of `min_size` or more is tied to it by several links, a strong one, or one
+    anchored in standalone evidence (its card or sign-up device).
     """
     if min_weight <= 0:
         return groups
@@ -170,8 +175,70 @@ def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, 
     weights = np.concatenate([links.weight[inside], links.weight[inside]])
     degree = np.bincount(ends, minlength=len(links.account_ids))
     strength = np.bincount(ends, weights=weights, minlength=len(links.account_ids))
-    weak = {links.account_ids[i] for i in np.flatnonzero((degree == 1) & (strength < min_weight))}
+    anchored = np.zeros(len(links.account_ids), dtype=bool)
+    if links.anchored is not None:
+        held = inside & links.anchored
+        anchored[links.src[held]] = True
+        anchored[links.dst[held]] = True
+    weak = {links.account_ids[i] for i in np.flatnonzero((degree == 1) & (strength < min_weight) & ~anchored)}
     return [[a for a in accounts if a not in weak] if len(accounts) >= min_size else accounts for accounts in groups]
+
+
+def attach_by_signature(
+    groups: list[list[str]], links: LinkArrays, *, kinds: tuple[str, ...], min_size: int, exclusivity: float,
+    min_shared: int,
+) -> tuple[list[list[str]], int]:
+    """Bring in accounts that use a community's own infrastructure but were not linked strongly enough.
+
+    An entity is a *signature* of a community when at least 3 of its users, and `exclusivity` of all its
+    users, are members (a campaign's private prompt templates, its own cloud addresses or client build, a
+    company's app templates). A quiet camouflage account of a campaign may share no card or device with any
+    one member, yet use several of its signature entities; an account that is in no community of `min_size`
+    or more joins the community whose signature entities it uses most, when they are at least `min_shared`.
+    Returns the groups and the number of accounts attached.
+    """
+    if not links.memberships:
+        return groups, 0
+    n = len(links.account_ids)
+    position = {a: i for i, a in enumerate(links.account_ids)}
+    label = np.full(n, -1, dtype=np.int64)
+    targets = [g for g, accounts in enumerate(groups) if len(accounts) >= min_size]
+    for g in targets:
+        for account in groups[g]:
+            if account in position:
+                label[position[account]] = g
+    width = np.int64(max(1, len(groups)))
+    vote_keys: list[np.ndarray] = []
+    for kind in kinds:
+        m = links.memberships.get(kind)
+        if m is None or len(m.accounts) == 0:
+            continue
+        degrees = m.degrees
+        ent = np.repeat(np.arange(len(degrees), dtype=np.int64), degrees)
+        lab = label[m.accounts]
+        inside = lab >= 0
+        keys, counts = np.unique(ent[inside] * width + lab[inside], return_counts=True)
+        e_of, g_of = keys // width, keys % width
+        signature = (counts >= 3) & (counts >= exclusivity * degrees[e_of])
+        owner = np.full(len(degrees), -1, dtype=np.int64)
+        owner[e_of[signature]] = g_of[signature]
+        outside = (lab < 0) & (owner[ent] >= 0)
+        vote_keys.append(m.accounts[outside] * width + owner[ent[outside]])
+    if not vote_keys:
+        return groups, 0
+    keys, votes = np.unique(np.concatenate(vote_keys), return_counts=True)
+    accounts, group = keys // width, keys % width
+    order = np.lexsort((-votes, accounts))
+    accounts, group, votes = accounts[order], group[order], votes[order]
+    first = np.concatenate([[True], accounts[1:] != accounts[:-1]])
+    chosen = first & (votes >= min_shared)
+    moving = {links.account_ids[int(a)]: int(g) for a, g in zip(accounts[chosen], group[chosen], strict=True)}
+    if not moving:
+        return groups, 0
+    out = [[a for a in accounts_ if a not in moving] for accounts_ in groups]
+    for account, g in sorted(moving.items()):
+        out[g].append(account)
+    return [g for g in out if g], len(moving)
 
 
 def find_communities(
@@ -206,9 +273,13 @@ def find_communities(
         t0 = time.perf_counter()
         groups = merge_oversplit(groups, links, params.merge_cut_share)
         groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight)
+        groups, attached = attach_by_signature(
+            groups, links, kinds=params.signature_kinds, min_size=params.min_cluster_size,
+            exclusivity=params.signature_exclusivity, min_shared=params.signature_min_shared,
+        )  # fmt: skip
         timings["merge"] = time.perf_counter() - t0
     communities = [
-        Community(accounts=tuple(sorted(accounts)), component=component_of[accounts[0]])
+        Community(accounts=tuple(sorted(accounts)), component=next((component_of[a] for a in accounts if a in component_of), -1))
         for accounts in groups
         if len(accounts) >= params.min_cluster_size
     ]
@@ -221,6 +292,7 @@ def find_communities(
         "largest_component": max((len(a) for a in wcc.values()), default=0),
         "leiden_communities": len(leiden),
         "merged_communities": len(groups),
+        "attached_by_signature": attached if links is not None else 0,
         "communities": len(communities),
     }
     return CommunityResult(

@@ -91,7 +91,7 @@ def read_labels(path: Path) -> pd.DataFrame:
     """The labels file (CSV, gzip CSV or Parquet): account_id, campaign (empty = legitimate), optional population."""
     path = Path(path)
     if path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(path).fillna("")
     else:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "account_id" not in frame.columns or "campaign" not in frame.columns:

@@ -89,9 +89,13 @@ class LinkageResult:
     src: np.ndarray
     dst: np.ndarray
     weight: np.ndarray
+    anchored: np.ndarray
+    """Links that hold by standalone evidence (a shared card or device, several shared templates)."""
     kind_scores: dict[str, np.ndarray]
     stats: dict[str, float]
     timings: dict[str, float] = field(default_factory=dict)
+    memberships: dict[str, Memberships] = field(default_factory=dict)
+    """The shared entities read for linkage (kind -> entity -> accounts), over the same account indexes."""
 
     def kinds_of(self, k: int, minimum: float = 0.05) -> list[str]:
         """Names of the kinds that contributed to link `k`."""
@@ -236,9 +240,29 @@ def enrich_pairs(pairs: np.ndarray, m: Memberships, lo_cap: int, hi_cap: int, n_
     return out
 
 
+def strongest_per_account(first: np.ndarray, second: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the links among the `k` strongest of at least one of their two accounts.
+
+    Inside a campaign of thousands every account may be linked to a hundred others; communities need far
+    fewer, and each written link costs time. Small groups (a company of 8) keep all their links.
+    """
+    n = len(weight)
+    if n == 0 or k <= 0:
+        return np.ones(n, dtype=bool)
+    ends = np.concatenate([first, second])
+    link = np.concatenate([np.arange(n), np.arange(n)])
+    order = np.lexsort((-np.concatenate([weight, weight]), ends))
+    ends, link = ends[order], link[order]
+    starts = np.flatnonzero(np.concatenate([[True], ends[1:] != ends[:-1]]))
+    rank = np.arange(len(ends)) - np.repeat(starts, np.diff(np.concatenate([starts, [len(ends)]])))
+    keep = np.zeros(n, dtype=bool)
+    keep[link[rank < k]] = True
+    return keep
+
+
 def combine(
     kind_scores: dict[str, np.ndarray], families: dict[str, str], params: DetectionParams
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair weights from per-kind scores, and whether each pair may be kept.
 
     Kinds of one family are not independent (a card, its billing address and cardholder name come from one
@@ -247,7 +271,7 @@ def combine(
     (1 + `independence_bonus`). A pair may be kept on one family alone only if that family is standalone
     evidence (a shared card or sign-up device, several shared templates); shared addresses or hours alone
     never link.
-    Returns (weight, eligible).
+    Returns (weight, eligible, anchored): anchored pairs hold by standalone evidence.
     """
     n = len(next(iter(kind_scores.values()))) if kind_scores else 0
     members: dict[str, list[np.ndarray]] = {}
@@ -266,7 +290,7 @@ def combine(
         if family in params.standalone_families:
             standalone |= counts & (score >= params.standalone_families[family])
     bonus = (1.0 + params.independence_bonus) ** np.maximum(independent - 1, 0)
-    return total * bonus, (independent >= 2) | standalone
+    return total * bonus, (independent >= 2) | standalone, standalone
 
 
 def build_links(graph: Graph, params: DetectionParams, progress: Progress | None = None) -> LinkageResult:
@@ -347,8 +371,11 @@ def build_links(graph: Graph, params: DetectionParams, progress: Progress | None
     families["pivot"] = "behaviour"
     timings["behaviour"] = time.perf_counter() - t0
 
-    weight, eligible = combine(kind_scores, families, params)
+    weight, eligible, anchored = combine(kind_scores, families, params)
     keep = eligible & (weight >= params.min_link_weight)
+    stats["links_before_sparsify"] = int(keep.sum())
+    kept = np.flatnonzero(keep)
+    keep[kept[~strongest_per_account(first[kept], second[kept], weight[kept], params.max_links_per_account)]] = False
     stats["links"] = int(keep.sum())
     stats["linked_accounts"] = int(len(np.unique(np.concatenate([first[keep], second[keep]])))) if keep.any() else 0
     timings["total"] = time.perf_counter() - started
@@ -358,9 +385,11 @@ def build_links(graph: Graph, params: DetectionParams, progress: Progress | None
         src=first[keep],
         dst=second[keep],
         weight=weight[keep],
+        anchored=anchored[keep],
         kind_scores={name: scores[keep] for name, scores in kind_scores.items()},
         stats=stats,
         timings={k: round(v, 3) for k, v in timings.items()},
+        memberships=members,
     )
 
 
@@ -369,7 +398,7 @@ def clear_links(graph: Graph) -> None:
     graph.auto("detect_clear_links", cast(LiteralString, cypher("detect_clear_links")))
 
 
-def write_links(graph: Graph, links: LinkageResult, run_id: int, batch_size: int = 10_000) -> int:
+def write_links(graph: Graph, links: LinkageResult, batch_size: int = 10_000) -> int:
     """Replace the LINKED relationships with this run's links; returns how many were written."""
     clear_links(graph)
     ids = links.account_ids
@@ -382,4 +411,4 @@ def write_links(graph: Graph, links: LinkageResult, run_id: int, batch_size: int
         }
         for k in range(len(links.src))
     ]
-    return graph.write_batches("detect_write_links", rows, batch_size=batch_size, run_id=run_id)
+    return graph.write_batches("detect_write_links", rows, batch_size=batch_size)

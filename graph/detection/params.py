@@ -33,7 +33,7 @@ def default_kinds() -> dict[str, KindSpec]:
         "device": KindSpec(weight=0.9, expand_cap=40, enrich_cap=200, family="device"),
         "ip": KindSpec(weight=0.55, expand_cap=60, enrich_cap=400, family="network"),
         "subnet": KindSpec(weight=0.25, expand_cap=0, enrich_cap=400, family="network"),
-        "client_fingerprint": KindSpec(weight=0.4, expand_cap=40, enrich_cap=2000, family="client"),
+        "client_fingerprint": KindSpec(weight=0.6, expand_cap=40, enrich_cap=2000, family="client"),
         "email_domain": KindSpec(weight=0.45, expand_cap=60, enrich_cap=400, family="identity"),
         "template": KindSpec(weight=0.6, expand_cap=40, enrich_cap=50_000, family="content"),
     }
@@ -71,6 +71,8 @@ class DetectionParams:
     standalone_families: dict[str, float] = field(default_factory=lambda: {"payment": 0.0, "device": 0.0, "content": 0.3})
     """Families that may link a pair on their own, from the given family score (a shared card or device; several
     shared prompt templates); any other pair needs two independent families."""
+    max_links_per_account: int = 15
+    """A link is kept only if it is among the strongest this many of one of its accounts."""
     min_link_weight: float = 0.3
     """Links weaker than this are pruned before community detection (fights the resolution limit)."""
     # --- communities -------------------------------------------------------------------------
@@ -81,6 +83,14 @@ class DetectionParams:
     prune_min_size: int = 10
     prune_min_weight: float = 0.6
     """In communities of `prune_min_size`+ accounts, a member tied by a single link weaker than this is dropped."""
+    signature_kinds: tuple[str, ...] = (
+        "template", "client_fingerprint", "ip", "device", "payment_instrument", "billing_address", "billing_name",
+        "email_domain",
+    )  # fmt: skip
+    signature_exclusivity: float = 0.8
+    """An entity is a community's signature when this share of its users (and 3 or more) are members."""
+    signature_min_shared: int = 2
+    """An unclustered account joins a community when it uses this many of its signature entities."""
     merge_cut_share: float = 0.25
     """Communities are merged back while the links between them carry this share of the smaller one's weight."""
     min_cluster_size: int = 3
@@ -119,7 +129,7 @@ class DetectionParams:
                     raise ValueError(f"unknown link kind {name!r}")
                 kinds[name] = dataclasses.replace(kinds[name], **spec)
             values["kinds"] = kinds
-        for name in ("lsh_kinds",):
+        for name in ("lsh_kinds", "signature_kinds"):
             if name in values:
                 values[name] = tuple(values[name])
         return cls(**values)

@@ -148,12 +148,15 @@ def run_detection(
 
     _stage(progress, "writing links", 0.4)
     t0 = time.perf_counter()
-    write_links(graph, links, run_id)
+    write_links(graph, links)
     timings["write_links"] = time.perf_counter() - t0
 
     _stage(progress, "finding communities (GDS)", 0.5)
     t0 = time.perf_counter()
-    arrays = LinkArrays(account_ids=links.account_ids, src=links.src, dst=links.dst, weight=links.weight)
+    arrays = LinkArrays(
+        account_ids=links.account_ids, src=links.src, dst=links.dst, weight=links.weight, anchored=links.anchored,
+        memberships=links.memberships,
+    )
     communities = find_communities(graph, run_id, params, arrays)
     timings["communities"] = time.perf_counter() - t0
     stats.update(communities.stats)

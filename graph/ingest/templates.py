@@ -84,17 +84,26 @@ def _band_keys(fps: np.ndarray) -> Iterator[np.ndarray]:
 
 
 def candidate_edges(fps: np.ndarray, priority: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (i, j) of indexes of `fps` within MAX_DISTANCE bits, enough to connect every template's variants.
+    """All the pairs `edge_batches` finds, concatenated (small inputs and tests)."""
+    batches = list(edge_batches(fps, priority))
+    if not batches:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate([b[0] for b in batches]), np.concatenate([b[1] for b in batches])
+
+
+def edge_batches(
+    fps: np.ndarray, priority: np.ndarray | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Pairs (i, j) of indexes of `fps` within MAX_DISTANCE bits, enough to connect every template's variants,
+    yielded one band-pair table at a time so that memory holds one table's pairs, not all of them.
 
     Within each run of equal band-pair keys, the pending fingerprint with the highest `priority` (the most
     frequent: a template's base form) leads a round and links every pending fingerprint within 3 bits of it;
     rounds repeat until the run is exhausted. A fingerprint that linked to nothing in its run is then
     compared with every member of the run, so a variant close only to a non-leader is not missed.
     """
-    src: list[np.ndarray] = []
-    dst: list[np.ndarray] = []
     if len(fps) < 2:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return
     prio = np.zeros(len(fps), np.int64) if priority is None else np.asarray(priority, dtype=np.int64)
     for key in _band_keys(fps):
         order = np.argsort(key, kind="stable")
@@ -127,8 +136,7 @@ def candidate_edges(fps: np.ndarray, priority: np.ndarray | None = None) -> tupl
             pending[idx[first]] = False
             hit = close & ~first
             if hit.any():
-                src.append(members[idx[hit]])
-                dst.append(members[leaders[hit]])
+                yield members[idx[hit]].astype(np.int64), members[leaders[hit]].astype(np.int64)
                 linked[idx[hit]] = True
                 linked[leaders[hit]] = True
         alone = np.flatnonzero(~linked)
@@ -139,16 +147,17 @@ def candidate_edges(fps: np.ndarray, priority: np.ndarray | None = None) -> tupl
             b = np.repeat(starts[run_id[alone]], reach) + offsets
             close = (a != b) & (hamming(fps[members[a]], fps[members[b]]) <= MAX_DISTANCE)
             if close.any():
-                src.append(members[a[close]])
-                dst.append(members[b[close]])
-    if not src:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(src).astype(np.int64), np.concatenate(dst).astype(np.int64)
+                yield members[a[close]].astype(np.int64), members[b[close]].astype(np.int64)
 
 
 def connected_components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Component label (the smallest member index) of each of `n` nodes given undirected edges."""
-    parent = np.arange(n, dtype=np.int64)
+    return union_edges(np.arange(n, dtype=np.int64), src, dst)
+
+
+def union_edges(parent: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Join the components of `parent` (every node pointing at its root) along more edges; returns the new
+    fully compressed parent array (roots are the smallest index of each component)."""
     if len(src) == 0:
         return parent
     while True:
@@ -239,24 +248,22 @@ def plan_templates(fps: np.ndarray, counts: np.ndarray, existing: ExistingTempla
     if n_old:
         is_rep = existing.member_fps == existing.representatives[existing.member_template]
     priority = np.concatenate([np.where(is_rep, 1 << 62, 0), new_counts]).astype(np.int64)
-    src, dst = candidate_edges(everything, priority)
-    if len(src):
-        # links among existing members alone change nothing
-        useful = (src >= n_old) | (dst >= n_old)
-        src, dst = src[useful], dst[useful]
-    labels = connected_components(len(everything), src, dst)
+    labels = np.arange(len(everything), dtype=np.int64)
+    for src, dst in edge_batches(everything, priority):
+        useful = (src >= n_old) | (dst >= n_old)  # links among existing members alone change nothing
+        labels = union_edges(labels, src[useful], dst[useful])
 
     n_templates = len(existing.ids)
     # per component: which existing templates it touches
     old_labels = labels[:n_old]
     new_labels = labels[n_old:]
     comp_templates: dict[int, set[int]] = {}
-    if n_old and len(src):
-        involved = np.unique(np.concatenate([src, dst]))
-        involved_old = involved[involved < n_old]
-        for lab, t in zip(
-            old_labels[involved_old].tolist(), existing.member_template[involved_old].tolist(), strict=True
-        ):
+    if n_old and len(new_labels):
+        involved_old = np.flatnonzero(np.isin(old_labels, new_labels))  # components this drop adds to
+        pairs = np.unique(
+            np.stack([old_labels[involved_old], existing.member_template[involved_old]]), axis=1
+        )
+        for lab, t in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
             comp_templates.setdefault(lab, set()).add(t)
     # existing member fingerprints seen again in this drop map to their template directly
     old_seen = np.isin(existing.member_fps, fps) if n_old else np.zeros(0, dtype=bool)

@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from graph.detection.behaviour import hour_similarity, pivot_similarity
-from graph.detection.communities import LinkArrays, merge_oversplit, prune_peripheral
-from graph.detection.linkage import Memberships, combine, enrich_pairs, expand_pairs, lsh_pairs, sum_by_key
+from graph.detection.communities import LinkArrays, attach_by_signature, merge_oversplit, prune_peripheral
+from graph.detection.linkage import (
+    Memberships,
+    combine,
+    enrich_pairs,
+    expand_pairs,
+    lsh_pairs,
+    strongest_per_account,
+    sum_by_key,
+)
 from graph.detection.params import DetectionParams
 from graph.detection.rarity import rarity
 
@@ -70,11 +78,12 @@ def test_one_family_of_weak_evidence_never_links_but_a_card_does() -> None:
         "template": np.asarray([0.0, 0.4, 0.0]),
         "payment_instrument": np.asarray([0.0, 0.0, 0.6]),
     }
-    weight, eligible = combine(scores, families, params)
+    weight, eligible, anchored = combine(scores, families, params)
     assert weight[0] == pytest.approx(0.5 + 0.25 * 0.3)  # subnet adds little to its own address
     assert not eligible[0]
     assert eligible[1] and weight[1] == pytest.approx((0.575 + 0.4) * (1 + params.independence_bonus))
     assert eligible[2] and weight[2] == pytest.approx(0.6)
+    assert anchored.tolist() == [False, True, True]  # several shared templates (0.4) stand alone, too
 
 
 def test_hour_similarity_needs_overlap_beyond_chance() -> None:
@@ -126,6 +135,9 @@ def test_prune_peripheral_drops_a_member_hanging_on_one_weak_link() -> None:
     )  # fmt: skip
     (kept,) = prune_peripheral([list(ids)], links, min_size=10, min_weight=0.6)
     assert set(kept) == set(ids) - {"a10"}
+    anchored = LinkArrays(links.account_ids, links.src, links.dst, links.weight, np.arange(len(edges)) == len(core))
+    (kept,) = prune_peripheral([list(ids)], anchored, min_size=10, min_weight=0.6)
+    assert set(kept) == set(ids)  # its one link is a shared card: it stays
     assert prune_peripheral([list(ids)], links, min_size=20, min_weight=0.6) == [list(ids)]
 
 
@@ -154,3 +166,33 @@ def test_lsh_pairs_link_similar_template_sets_without_expanding_buckets() -> Non
     for a, b in zip(first.tolist(), second.tolist(), strict=True):
         parent[root(a)] = root(b)
     assert len({root(i) for i in range(300)}) == 1  # yet the campaign is one connected group
+
+
+def test_strongest_per_account_keeps_each_accounts_top_links() -> None:
+    # Account 0 has five links (weights 5..1); everyone else has only the link to 0.
+    first, second = np.zeros(5, dtype=np.int64), np.arange(1, 6)
+    weight = np.asarray([5.0, 4.0, 3.0, 2.0, 1.0])
+    assert strongest_per_account(first, second, weight, k=2).all()  # each link is the top one of its other end
+    chain_first, chain_second = np.asarray([0, 0, 0, 1, 1, 2]), np.asarray([1, 2, 3, 2, 3, 3])
+    keep = strongest_per_account(chain_first, chain_second, np.asarray([6.0, 5.0, 1.0, 4.0, 2.0, 3.0]), k=1)
+    assert keep.tolist() == [True, True, False, False, False, True]  # tops of 0 and 1, of 2, of 3
+
+
+def test_attach_by_signature_brings_in_a_quiet_member_but_not_a_bystander() -> None:
+    ids = tuple(f"a{i}" for i in range(14))
+    core = list(range(10))
+    # Templates 0 and 1 are the group's own (9 and 10 users, all but the quiet one members); template 2 is
+    # public (used by 3 members and 5 outsiders).
+    m = _members("template", [core[:8] + [10], core + [10, 11], core[:3] + [11, 12, 13, 2, 4]])
+    edges = [(i, j) for i in core for j in core if i < j]
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.ones(len(edges)), memberships={"template": m},
+    )  # fmt: skip
+    groups, attached = attach_by_signature(
+        [[f"a{i}" for i in core], ["a12", "a13"]], links, kinds=("template",), min_size=3, exclusivity=0.8,
+        min_shared=2,
+    )  # fmt: skip
+    assert attached == 1
+    assert sorted(groups[0]) == sorted([f"a{i}" for i in core] + ["a10"])  # a10 uses both own templates
+    assert ["a12", "a13"] in groups  # a11 uses only one own template (10 of 11 users members): stays out
