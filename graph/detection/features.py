@@ -27,6 +27,7 @@ REPLACEMENT_WINDOW = 24 * 3600
 QUIET_HOURS = 6
 MIN_ACTIVE_HOURS_FOR_RHYTHM = 12
 EVIDENCE_PER_SIGNAL = 5
+PSEUDO_MEMBERS = 5
 
 
 @dataclass(frozen=True)
@@ -249,9 +250,11 @@ def _payment_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     f["card_rotation"] = f["shared_payment_share"] * (1.0 - f["dominant_instrument_share"]) if len(paying) >= 3 else 0.0
     f["shared_instruments"] = float(len(shared))
     instruments = {i["id"]: i for m in paying for i in m["payments"]}
-    f["prepaid_virtual_share"] = _share(
-        sum(1 for i in instruments.values() if i.get("method") in PREPAID_METHODS), len(instruments)
-    )
+    prepaid = sum(1 for i in instruments.values() if i.get("method") in PREPAID_METHODS)
+    f["prepaid_virtual_share"] = _share(prepaid, len(instruments))
+    # Distinct prepaid/virtual instruments per paying member, shrunk towards 0 for few members: a company
+    # pays with one corporate virtual card, a campaign with a new throwaway card every few accounts.
+    f["prepaid_virtual_per_member"] = prepaid / (len(paying) + PSEUDO_MEMBERS)
     addresses = _shared_entities(members, "addresses")
     names = _shared_entities(members, "names")
     addr_holders = Counter(a["id"] for m in paying for a in {x["id"]: x for x in m.get("addresses") or []}.values())

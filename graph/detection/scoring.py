@@ -5,7 +5,8 @@ A signal's contribution is its weight times the feature's strength, a linear ram
 the contributions, softly capped so that it stays in [0, 1] and a stronger case still ranks higher:
 up to 0.8 it is the plain sum; above, the remaining 0.2 fills exponentially. The shared-infrastructure
 signals together contribute at most 0.35 (scaled down in proportion), so coordination alone, which
-companies and labs show too, never flags a cluster.
+companies and labs show too, never flags a cluster. Raising contributions of a cluster of n accounts are
+multiplied by n / (n + 3): shares measured on five accounts are weaker evidence than on five hundred.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from graph.detection.features import ClusterProfile, Evidence
 
 SOFT_CAP_START = 0.8
 INFRA = "infrastructure"
+SMALL_CLUSTER_DAMPING = 3.0
 GROUP_CAPS: dict[str, float] = {INFRA: 0.35}
 
 
@@ -102,8 +104,8 @@ SIGNALS: tuple[Signal, ...] = (
            "card_rotation", group=INFRA),
     Signal("drop_addresses", "billing addresses shared by several accounts", "drop_addresses", 0.10, 0.05, 0.3,
            "drop_addresses", group=INFRA),
-    Signal("prepaid_virtual", "prepaid and virtual cards", "prepaid_virtual_share", 0.20, 0.12, 0.5,
-           "prepaid_virtual"),
+    Signal("prepaid_virtual", "many distinct prepaid and virtual cards", "prepaid_virtual_per_member", 0.20, 0.1,
+           0.4, "prepaid_virtual"),
     Signal("country_mismatch", "card issued in another country than billed", "country_mismatch_share", 0.10,
            0.05, 0.25),
     Signal("device_reuse", "sign-up devices shared between accounts", "device_reuse_share", 0.15, 0.05, 0.35,
@@ -208,6 +210,13 @@ def score_cluster(
             for i in members:
                 c = contributions[i]
                 contributions[i] = dataclasses.replace(c, contribution=c.contribution * cap / total)
+    # Shares measured on a handful of accounts are noisy: raising evidence of n accounts counts n / (n + 3).
+    reliability = size / (size + SMALL_CLUSTER_DAMPING) if size > 0 else 0.0
+    contributions = [
+        dataclasses.replace(c, contribution=c.contribution * reliability)
+        if c.contribution > 0 and c.signal != "size" else c
+        for c in contributions
+    ]
     raw = sum(c.contribution for c in contributions)
     score = round(soft_cap(raw), 4)
     return ClusterScore(
