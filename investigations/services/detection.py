@@ -25,6 +25,7 @@ from investigations.celery import app as celery_app
 from investigations.models import Cluster, ClusterMember, DetectionRun, JobStatus, RegrowthAlert
 from investigations.queues import Queue
 from investigations.selectors import detection as selectors
+from investigations.services.cases import raise_regrowth_alerts
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,15 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
             linked = selectors.linked_cluster_keys()
             with transaction.atomic():
                 alerts = store_result(run, result, linked)
+                # New members of clusters under a case alert the case and the analyst queue.
+                case_alerts = raise_regrowth_alerts(run)
                 run.status, run.stage, run.progress = JobStatus.SUCCEEDED, "done", 1.0
-                run.stats = {**result.stats, "regrowth_alerts": alerts, "previous_clusters": len(previous)}
+                run.stats = {
+                    **result.stats,
+                    "regrowth_alerts": alerts,
+                    "case_alerts": len(case_alerts),
+                    "previous_clusters": len(previous),
+                }
                 run.timings = result.timings
                 run.finished_at = timezone.now()
                 run.save(update_fields=["status", "stage", "progress", "stats", "timings", "finished_at"])
