@@ -13,7 +13,14 @@ from investigations.selectors.case_evidence import case_changes, case_indicators
 from investigations.selectors.cases import top_clusters
 from investigations.services.cases import open_case, raise_regrowth_alerts
 from investigations.services.detection import execute_detection
-from tests.integration.detection.builders import DAY, HOUR, T0, Acct, organisation, ring, write_accounts
+from tests.integration.detection.builders import (
+    DAY,
+    T0,
+    ban_and_replace,
+    organisation,
+    ring,
+    write_accounts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -21,22 +28,6 @@ pytestmark = pytest.mark.integration
 def _detect() -> DetectionRun:
     return execute_detection(DetectionRun.objects.create(params=DetectionParams().to_dict()))
 
-
-def _replace(graph: Graph, old: Acct) -> Acct:
-    """Ban `old`; a replacement signs up on its card and device hours later and takes over its traffic."""
-    banned_at = T0 + 20 * DAY
-    graph.write_text(
-        "test_cases_ban",
-        "MATCH (a:Account {account_id: $id}) SET a.status = 'banned', a.status_changed_at = datetime({epochSeconds: $at})",
-        id=old.id, at=banned_at,
-    )  # fmt: skip
-    new = Acct(
-        id="hydra-new", created=banned_at + 5 * HOUR, email="fresh.start@gmail.com", cards=old.cards,
-        address=old.address, device=old.device, ips=old.ips, clients=old.clients, templates=old.templates,
-        hours=old.hours, caps=old.caps, reasoning_share=old.reasoning_share, pivot_at=old.pivot_at,
-    )  # fmt: skip
-    write_accounts(graph, [new])
-    return new
 
 
 @pytest.mark.django_db
@@ -53,7 +44,7 @@ def test_a_case_on_a_detected_ring_is_alerted_when_the_ring_regrows(
     assert ("payment_fingerprint", "hydra-card-0") in frozen and ("device", "hydra-dev-0") in frozen
     assert not any("acme" in value for _, value in frozen)  # nothing from the legitimate organisation
 
-    new = _replace(clean_graph, hydra[3])
+    new = ban_and_replace(clean_graph, hydra[3])
     second = _detect()
     assert second.clusters.filter(key=top.key).exists()
     # Detection already alerts the analysts' queue for clusters under a case (linked_cluster_keys) ...

@@ -185,3 +185,20 @@ def organisation(prefix: str, n: int, *, declared: bool = True, card: str = "car
         )
         for i in range(n)
     ]  # fmt: skip
+
+
+def ban_and_replace(graph: Graph, old: Acct) -> Acct:
+    """Ban `old`; five hours later a replacement signs up on its card and device and takes over its traffic."""
+    banned_at = T0 + 20 * DAY
+    graph.write_text(
+        "test_ban",
+        "MATCH (a:Account {account_id: $id}) SET a.status = 'banned', a.status_changed_at = datetime({epochSeconds: $at})",
+        id=old.id, at=banned_at,
+    )  # fmt: skip
+    new = Acct(
+        id="hydra-new", created=banned_at + 5 * HOUR, email="fresh.start@gmail.com", cards=old.cards,
+        address=old.address, device=old.device, ips=old.ips, clients=old.clients, templates=old.templates,
+        hours=old.hours, caps=old.caps, reasoning_share=old.reasoning_share, pivot_at=old.pivot_at,
+    )  # fmt: skip
+    write_accounts(graph, [new])
+    return new

@@ -30,7 +30,14 @@ from investigations.models import (
 )
 from investigations.selectors.detection import linked_cluster_keys
 from investigations.services.detection import LOCK_KEY, DetectionBusy, execute_detection
-from tests.integration.detection.builders import DAY, HOUR, T0, Acct, organisation, ring, write_accounts
+from tests.integration.detection.builders import (
+    DAY,
+    T0,
+    ban_and_replace,
+    organisation,
+    ring,
+    write_accounts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -39,22 +46,6 @@ def _run() -> DetectionRun:
     run = DetectionRun.objects.create(params=DetectionParams().to_dict())
     return execute_detection(run)
 
-
-def _ban_and_replace(graph: Graph, old: Acct) -> Acct:
-    """Ban `old`; five hours later a replacement signs up on its card and device and takes over its traffic."""
-    banned_at = T0 + 20 * DAY
-    graph.write_text(
-        "test_ban",
-        "MATCH (a:Account {account_id: $id}) SET a.status = 'banned', a.status_changed_at = datetime({epochSeconds: $at})",
-        id=old.id, at=banned_at,
-    )  # fmt: skip
-    new = Acct(
-        id="hydra-new", created=banned_at + 5 * HOUR, email="fresh.start@gmail.com", cards=old.cards,
-        address=old.address, device=old.device, ips=old.ips, clients=old.clients, templates=old.templates,
-        hours=old.hours, caps=old.caps, reasoning_share=old.reasoning_share, pivot_at=old.pivot_at,
-    )  # fmt: skip
-    write_accounts(graph, [new])
-    return new
 
 
 @pytest.mark.django_db
@@ -73,7 +64,7 @@ def test_a_hydra_replacement_joins_its_old_cluster_and_raises_an_alert(
     )  # fmt: skip
     assert linked_cluster_keys() == {cluster.key}
 
-    new = _ban_and_replace(clean_graph, hydra[3])
+    new = ban_and_replace(clean_graph, hydra[3])
     second = _run()
     again = Cluster.objects.get(run=second, key=cluster.key)
     assert again.size == 11 and again.new_members == 1 and again.lineage["status"] == "continued"
@@ -96,7 +87,7 @@ def test_an_unconfirmed_cluster_regrows_without_an_alert(clean_graph: Graph) -> 
     hydra = ring("hydra", 10, created=T0 - 4 * DAY)
     write_accounts(clean_graph, hydra)
     first = _run()
-    _ban_and_replace(clean_graph, hydra[5])
+    ban_and_replace(clean_graph, hydra[5])
     second = _run()
     key = Cluster.objects.get(run=first).key
     assert Cluster.objects.get(run=second, key=key).new_members == 1
