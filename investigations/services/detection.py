@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 1.0
 RUN_DETECTION_TASK = "investigations.run_detection"
-LOCK_KEY = "investigations:detection-lock"
+LOCK_PREFIX = "investigations:detection-lock"
 LOCK_TTL_SECONDS = 3 * 3600
 
 
@@ -43,16 +43,22 @@ class DetectionBusy(RuntimeError):
 def _detection_lock(run_id: int) -> Iterator[None]:
     """One run at a time rewrites LINKED and the Cluster nodes; the lock expires if its holder dies."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    key = lock_key()
     token = f"{run_id}:{uuid.uuid4().hex}"
-    if not client.set(LOCK_KEY, token, nx=True, ex=LOCK_TTL_SECONDS):
-        holder = client.get(LOCK_KEY)
+    if not client.set(key, token, nx=True, ex=LOCK_TTL_SECONDS):
+        holder = client.get(key)
         who = holder.decode() if isinstance(holder, bytes) else str(holder)
-        raise DetectionBusy(f"another detection run (#{who.split(':')[0]}) is running")
+        raise DetectionBusy(f"another detection run (#{who.split(':')[0]}) is running on this graph")
     try:
         yield
     finally:
         script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-        client.eval(script, 1, LOCK_KEY, token)
+        client.eval(script, 1, key, token)
+
+
+def lock_key() -> str:
+    """The lock belongs to the graph being rewritten, not to the broker (two graphs may share one Redis)."""
+    return f"{LOCK_PREFIX}:{settings.NEO4J_URI}/{settings.NEO4J_DATABASE}"
 
 
 def start_detection(*, by: User | None = None, params: dict[str, Any] | None = None) -> DetectionRun:

@@ -29,7 +29,7 @@ from investigations.models import (
     RegrowthAlert,
 )
 from investigations.selectors.detection import linked_cluster_keys
-from investigations.services.detection import LOCK_KEY, DetectionBusy, execute_detection
+from investigations.services.detection import DetectionBusy, execute_detection, lock_key
 from tests.integration.detection.builders import (
     DAY,
     T0,
@@ -134,7 +134,7 @@ def test_detect_command_runs_on_the_worker_and_exports_the_contract(
 @pytest.mark.django_db
 def test_a_run_fails_clearly_while_another_holds_the_graph(clean_graph: Graph) -> None:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.set(LOCK_KEY, "77:token", ex=60)
+    client.set(lock_key(), "77:token", ex=60)
     try:
         run = DetectionRun.objects.create(params=DetectionParams().to_dict())
         with pytest.raises(DetectionBusy):
@@ -142,7 +142,7 @@ def test_a_run_fails_clearly_while_another_holds_the_graph(clean_graph: Graph) -
         run.refresh_from_db()
         assert run.status == JobStatus.FAILED and "another detection run (#77)" in run.error
     finally:
-        client.delete(LOCK_KEY)
+        client.delete(lock_key())
 
 
 @pytest.mark.django_db
