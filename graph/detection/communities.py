@@ -186,19 +186,22 @@ def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, 
 
 def attach_by_signature(
     groups: list[list[str]], links: LinkArrays, *, kinds: tuple[str, ...], min_size: int, exclusivity: float,
-    min_shared: int,
+    min_shared: int, min_members: dict[str, int] | None = None, network_kinds: tuple[str, ...] = ("ip",),
+    min_network_only: int = 3,
 ) -> tuple[list[list[str]], int]:
     """Bring in accounts that use a community's own infrastructure but were not linked strongly enough.
 
-    An entity is a *signature* of a community when at least 3 of its users, and `exclusivity` of all its
-    users, are members (a campaign's private prompt templates, its own cloud addresses or client build, a
-    company's app templates). A quiet camouflage account of a campaign may share no card or device with any
-    one member, yet use several of its signature entities; an account that is in no community of `min_size`
-    or more joins the community whose signature entities it uses most, when they are at least `min_shared`.
-    Returns the groups and the number of accounts attached.
+    An entity is a *signature* of a community when at least `min_members[kind]` (default 3) of its users,
+    and `exclusivity` of its other users, are members (a campaign's private prompt templates, its own cloud
+    and proxy addresses or client build, a company's app templates). A quiet camouflage account of a campaign
+    may share no card or device with any one member, yet use several of its signature entities; an account
+    that is in no community of `min_size` or more joins the community whose signature entities it uses most,
+    when they are at least `min_shared` and not only addresses (`network_kinds`), or at least
+    `min_network_only` addresses. Returns the groups and the number of accounts attached.
     """
     if not links.memberships:
         return groups, 0
+    min_members = min_members or {}
     n = len(links.account_ids)
     position = {a: i for i, a in enumerate(links.account_ids)}
     label = np.full(n, -1, dtype=np.int64)
@@ -209,6 +212,7 @@ def attach_by_signature(
                 label[position[account]] = g
     width = np.int64(max(1, len(groups)))
     vote_keys: list[np.ndarray] = []
+    network_keys: list[np.ndarray] = []
     for kind in kinds:
         m = links.memberships.get(kind)
         if m is None or len(m.accounts) == 0:
@@ -219,19 +223,27 @@ def attach_by_signature(
         inside = lab >= 0
         keys, counts = np.unique(ent[inside] * width + lab[inside], return_counts=True)
         e_of, g_of = keys // width, keys % width
-        signature = (counts >= 3) & (counts >= exclusivity * degrees[e_of])
+        # Judged from an outsider's side: the other users of the entity are (nearly) all members.
+        others = np.maximum(degrees[e_of] - 1, 1)
+        signature = (counts >= min_members.get(kind, 3)) & (counts >= exclusivity * others)
         owner = np.full(len(degrees), -1, dtype=np.int64)
         owner[e_of[signature]] = g_of[signature]
         outside = (lab < 0) & (owner[ent] >= 0)
-        vote_keys.append(m.accounts[outside] * width + owner[ent[outside]])
-    if not vote_keys:
+        (network_keys if kind in network_kinds else vote_keys).append(
+            m.accounts[outside] * width + owner[ent[outside]]
+        )
+    if not vote_keys and not network_keys:
         return groups, 0
-    keys, votes = np.unique(np.concatenate(vote_keys), return_counts=True)
+    all_keys = np.concatenate(vote_keys + network_keys)
+    keys, votes = np.unique(all_keys, return_counts=True)
+    own = np.isin(keys, np.concatenate(vote_keys)) if vote_keys else np.zeros(len(keys), dtype=bool)
     accounts, group = keys // width, keys % width
     order = np.lexsort((-votes, accounts))
-    accounts, group, votes = accounts[order], group[order], votes[order]
+    accounts, group, votes, own = accounts[order], group[order], votes[order], own[order]
     first = np.concatenate([[True], accounts[1:] != accounts[:-1]])
-    chosen = first & (votes >= min_shared)
+    # Addresses alone are shared infrastructure more often than anything else (a VPN exit, a cloud range):
+    # they need more votes unless something of the community's own (a template, a card) comes with them.
+    chosen = first & (votes >= min_shared) & (own | (votes >= min_network_only))
     moving = {links.account_ids[int(a)]: int(g) for a, g in zip(accounts[chosen], group[chosen], strict=True)}
     if not moving:
         return groups, 0
@@ -276,6 +288,7 @@ def find_communities(
         groups, attached = attach_by_signature(
             groups, links, kinds=params.signature_kinds, min_size=params.min_cluster_size,
             exclusivity=params.signature_exclusivity, min_shared=params.signature_min_shared,
+            min_members=params.signature_min_members,
         )  # fmt: skip
         timings["merge"] = time.perf_counter() - t0
     communities = [

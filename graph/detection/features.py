@@ -1,8 +1,8 @@
 """Cluster features and the evidence behind them, computed from the facts of the member accounts.
 
 Each feature is a plain number (a share, a count, a median); each comes with the concrete evidence an
-analyst can check: which instruments, addresses, devices, addresses, templates or time windows the members
-share, and by how many of them. Scoring turns features into contributions (`scoring.py`).
+analyst can check: which instruments, billing addresses, devices, IP addresses, templates or time windows
+the members share, and by how many of them. Scoring turns features into contributions (`scoring.py`).
 """
 
 from __future__ import annotations

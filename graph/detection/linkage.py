@@ -90,7 +90,7 @@ class LinkageResult:
     dst: np.ndarray
     weight: np.ndarray
     anchored: np.ndarray
-    """Links that hold by standalone evidence (a shared card or device, several shared templates)."""
+    """Links that hold by identity-grade evidence (a shared card or sign-up device)."""
     kind_scores: dict[str, np.ndarray]
     stats: dict[str, float]
     timings: dict[str, float] = field(default_factory=dict)
@@ -202,17 +202,21 @@ def sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nda
     return uniq, np.bincount(inverse, weights=values, minlength=len(uniq))
 
 
-def enrich_pairs(pairs: np.ndarray, m: Memberships, lo_cap: int, hi_cap: int, n_accounts: int) -> np.ndarray:
-    """For each candidate pair, the summed rarity of the entities with lo_cap < degree <= hi_cap both share.
+def enrich_pairs(
+    pairs: np.ndarray, m: Memberships, lo_cap: int, hi_cap: int, n_accounts: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate pair, the summed rarity and the number of entities with lo_cap < degree <= hi_cap
+    both share.
 
     Joins each pair's first account to its entities (CSR expansion), then looks the (second account,
     entity) combination up in the sorted membership keys; never enumerates pairs of an entity.
     """
     out = np.zeros(len(pairs))
+    shared = np.zeros(len(pairs), dtype=np.int64)
     degrees = m.degrees
     ents = np.nonzero((degrees > lo_cap) & (degrees <= hi_cap))[0]
     if len(ents) == 0 or len(pairs) == 0:
-        return out
+        return out, shared
     ent_of_member = np.repeat(np.arange(len(degrees)), degrees)
     sel = np.isin(ent_of_member, ents)
     acc, ent = m.accounts[sel], ent_of_member[sel]
@@ -237,7 +241,8 @@ def enrich_pairs(pairs: np.ndarray, m: Memberships, lo_cap: int, hi_cap: int, n_
         pos[pos >= len(member_keys)] = len(member_keys) - 1
         hit = member_keys[pos] == probe
         out[start : start + chunk] += np.bincount(pair_rep[hit], weights=r_ent[e[hit]], minlength=len(f))
-    return out
+        shared[start : start + chunk] += np.bincount(pair_rep[hit], minlength=len(f))
+    return out, shared
 
 
 def strongest_per_account(first: np.ndarray, second: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
@@ -261,7 +266,10 @@ def strongest_per_account(first: np.ndarray, second: np.ndarray, weight: np.ndar
 
 
 def combine(
-    kind_scores: dict[str, np.ndarray], families: dict[str, str], params: DetectionParams
+    kind_scores: dict[str, np.ndarray],
+    families: dict[str, str],
+    params: DetectionParams,
+    kind_counts: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pair weights from per-kind scores, and whether each pair may be kept.
 
@@ -271,26 +279,38 @@ def combine(
     (1 + `independence_bonus`). A pair may be kept on one family alone only if that family is standalone
     evidence (a shared card or sign-up device, several shared templates); shared addresses or hours alone
     never link.
-    Returns (weight, eligible, anchored): anchored pairs hold by standalone evidence.
+    A family listed in `family_evidence` (content) counts only with several shared entities or a high score.
+    Returns (weight, eligible, anchored): anchored pairs share identity-grade evidence (a family in
+    `anchor_families`: the same card or sign-up device).
     """
     n = len(next(iter(kind_scores.values()))) if kind_scores else 0
     members: dict[str, list[np.ndarray]] = {}
+    shared: dict[str, np.ndarray] = {}
     for name, scores in kind_scores.items():
         members.setdefault(families[name], []).append(scores)
+        if kind_counts is not None and name in kind_counts:
+            shared[families[name]] = shared.get(families[name], 0) + kind_counts[name]
     total = np.zeros(n)
     independent = np.zeros(n, dtype=np.int64)
     standalone = np.zeros(n, dtype=bool)
+    anchored = np.zeros(n, dtype=bool)
     for family, arrays in members.items():
         stack = np.vstack(arrays)
         strongest = stack.max(axis=0)
         score = strongest + 0.25 * (stack.sum(axis=0) - strongest)
         total += score
         counts = score >= params.family_min
+        if family in params.family_evidence and family in shared:
+            # One shared template is a coincidence as often as not; it counts only when very rare.
+            min_shared, strong = params.family_evidence[family]
+            counts &= (shared[family] >= min_shared) | (score >= strong)
         independent += counts
         if family in params.standalone_families:
             standalone |= counts & (score >= params.standalone_families[family])
+        if family in params.anchor_families:
+            anchored |= counts
     bonus = (1.0 + params.independence_bonus) ** np.maximum(independent - 1, 0)
-    return total * bonus, (independent >= 2) | standalone, standalone
+    return total * bonus, (independent >= 2) | standalone, anchored
 
 
 def build_links(graph: Graph, params: DetectionParams, progress: Progress | None = None) -> LinkageResult:
@@ -315,9 +335,11 @@ def build_links(graph: Graph, params: DetectionParams, progress: Progress | None
     tick("expanding candidate pairs", 0.5)
     t0 = time.perf_counter()
     per_kind: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    per_kind_counts: dict[str, np.ndarray] = {}
     for kind, spec in params.kinds.items():
         keys, values = expand_pairs(members[kind], spec.expand_cap)
         per_kind[kind] = sum_by_key(keys, values)
+        per_kind_counts[kind] = sum_by_key(keys, np.ones(len(keys)))[1]
         stats[f"pairs_{kind}"] = len(per_kind[kind][0])
     all_keys = [k for k, _ in per_kind.values() if len(k)]
     for kind in params.lsh_kinds:
@@ -334,14 +356,19 @@ def build_links(graph: Graph, params: DetectionParams, progress: Progress | None
     tick("scoring candidate pairs", 0.6)
     t0 = time.perf_counter()
     kind_scores: dict[str, np.ndarray] = {}
+    kind_counts: dict[str, np.ndarray] = {}
     families: dict[str, str] = {}
     for kind, spec in params.kinds.items():
         raw = np.zeros(len(pairs))
+        count = np.zeros(len(pairs), dtype=np.int64)
         keys, values = per_kind[kind]
         if len(keys):
-            raw[np.searchsorted(pairs, keys)] += values
-        raw += enrich_pairs(pairs, members[kind], spec.expand_cap, spec.enrich_cap, len(index))
-        kind_scores[kind] = spec.weight * np.minimum(raw, params.kind_saturation)
+            at = np.searchsorted(pairs, keys)
+            raw[at] += values
+            count[at] += per_kind_counts[kind].astype(np.int64)
+        extra, extra_count = enrich_pairs(pairs, members[kind], spec.expand_cap, spec.enrich_cap, len(index))
+        kind_scores[kind] = spec.weight * np.minimum(raw + extra, params.kind_saturation)
+        kind_counts[kind] = count + extra_count
         families[kind] = spec.family
     timings["enrich"] = time.perf_counter() - t0
 
@@ -371,7 +398,7 @@ def build_links(graph: Graph, params: DetectionParams, progress: Progress | None
     families["pivot"] = "behaviour"
     timings["behaviour"] = time.perf_counter() - t0
 
-    weight, eligible, anchored = combine(kind_scores, families, params)
+    weight, eligible, anchored = combine(kind_scores, families, params, kind_counts)
     keep = eligible & (weight >= params.min_link_weight)
     stats["links_before_sparsify"] = int(keep.sum())
     kept = np.flatnonzero(keep)

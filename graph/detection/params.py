@@ -33,7 +33,7 @@ def default_kinds() -> dict[str, KindSpec]:
         "device": KindSpec(weight=0.9, expand_cap=40, enrich_cap=200, family="device"),
         "ip": KindSpec(weight=0.55, expand_cap=60, enrich_cap=400, family="network"),
         "subnet": KindSpec(weight=0.25, expand_cap=0, enrich_cap=400, family="network"),
-        "client_fingerprint": KindSpec(weight=0.6, expand_cap=40, enrich_cap=2000, family="client"),
+        "client_fingerprint": KindSpec(weight=0.6, expand_cap=40, enrich_cap=2000, family="network"),
         "email_domain": KindSpec(weight=0.45, expand_cap=60, enrich_cap=400, family="identity"),
         "template": KindSpec(weight=0.6, expand_cap=40, enrich_cap=50_000, family="content"),
     }
@@ -68,12 +68,12 @@ class DetectionParams:
     """Each further independent family of evidence multiplies a pair's weight by (1 + this)."""
     family_min: float = 0.12
     """A family counts as independent evidence for a pair only from this much weight."""
-    standalone_families: dict[str, float] = field(default_factory=lambda: {"payment": 0.0, "device": 0.0, "content": 0.3})
+    standalone_families: dict[str, float] = field(default_factory=lambda: {"payment": 0.0, "device": 0.0, "content": 0.2})
     """Families that may link a pair on their own, from the given family score (a shared card or device; several
     shared prompt templates); any other pair needs two independent families."""
     max_links_per_account: int = 15
     """A link is kept only if it is among the strongest this many of one of its accounts."""
-    min_link_weight: float = 0.3
+    min_link_weight: float = 0.2
     """Links weaker than this are pruned before community detection (fights the resolution limit)."""
     # --- communities -------------------------------------------------------------------------
     leiden_gamma: float = 1.0
@@ -81,14 +81,22 @@ class DetectionParams:
     leiden_seed: int = 42
     max_levels: int = 10
     prune_min_size: int = 10
-    prune_min_weight: float = 0.6
-    """In communities of `prune_min_size`+ accounts, a member tied by a single link weaker than this is dropped."""
+    prune_min_weight: float = 1.0
+    """In communities of `prune_min_size`+ accounts, a member tied by a single link weaker than this is dropped,
+    unless that link is anchored (a family in `anchor_families`)."""
+    anchor_families: tuple[str, ...] = ("payment", "device")
+    family_evidence: dict[str, tuple[int, float]] = field(default_factory=lambda: {"content": (2, 0.3)})
+    """Family -> (shared entities, score): the family counts as evidence only with that many shared entities or
+    that score (two accounts sharing one public prompt template is a coincidence; sharing three is not)."""
     signature_kinds: tuple[str, ...] = (
         "template", "client_fingerprint", "ip", "device", "payment_instrument", "billing_address", "billing_name",
         "email_domain",
     )  # fmt: skip
     signature_exclusivity: float = 0.8
     """An entity is a community's signature when this share of its users (and 3 or more) are members."""
+    signature_min_members: dict[str, int] = field(default_factory=lambda: {"ip": 1})
+    """Members an entity needs to be a signature, per kind (default 3): an address used by one member and
+    nobody else outside the community counts; a template or card needs three members."""
     signature_min_shared: int = 2
     """An unclustered account joins a community when it uses this many of its signature entities."""
     merge_cut_share: float = 0.25
@@ -129,7 +137,9 @@ class DetectionParams:
                     raise ValueError(f"unknown link kind {name!r}")
                 kinds[name] = dataclasses.replace(kinds[name], **spec)
             values["kinds"] = kinds
-        for name in ("lsh_kinds", "signature_kinds"):
+        for name in ("lsh_kinds", "signature_kinds", "anchor_families"):
             if name in values:
                 values[name] = tuple(values[name])
+        if "family_evidence" in values:
+            values["family_evidence"] = {k: (int(v[0]), float(v[1])) for k, v in values["family_evidence"].items()}
         return cls(**values)

@@ -1,0 +1,84 @@
+"""Community post-processing without a database: merging over-split parts, pruning, attaching by signature."""
+
+import numpy as np
+
+from graph.detection.communities import LinkArrays, attach_by_signature, merge_oversplit, prune_peripheral
+from graph.detection.linkage import Memberships
+
+
+def _members(kind: str, groups: list[list[int]]) -> Memberships:
+    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(g) for g in groups])
+    return Memberships(
+        kind=kind, entity_ids=tuple(f"e{i}" for i in range(len(groups))), ptr=ptr,
+        accounts=np.asarray([a for g in groups for a in g], dtype=np.int64),
+    )  # fmt: skip
+
+
+def test_merge_oversplit_joins_a_cut_ring_but_not_a_bridge() -> None:
+    ids = tuple(f"a{i}" for i in range(12))
+    ring = [(i, j) for i in range(6) for j in range(i + 1, 6)]  # one tight group of six, cut in two
+    bridged = [(i, j) for i in range(6, 9) for j in range(i + 1, 9)] + [(i, j) for i in range(9, 12) for j in range(i + 1, 12)]
+    edges = ring + bridged + [(8, 9)]  # two triangles joined by one link
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.ones(len(edges)),
+    )  # fmt: skip
+    groups = [["a0", "a1", "a2"], ["a3", "a4", "a5"], ["a6", "a7", "a8"], ["a9", "a10", "a11"]]
+    merged = sorted(sorted(g) for g in merge_oversplit(groups, links, threshold=0.25))
+    assert merged == [["a0", "a1", "a2", "a3", "a4", "a5"], ["a10", "a11", "a9"], ["a6", "a7", "a8"]]
+
+
+def test_prune_peripheral_drops_a_member_hanging_on_one_weak_link() -> None:
+    ids = tuple(f"a{i}" for i in range(12))
+    core = [(i, j) for i in range(10) for j in range(i + 1, 10)]
+    edges = core + [(0, 10), (1, 11)]
+    weights = [1.0] * len(core) + [0.4, 0.9]
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.asarray(weights),
+    )  # fmt: skip
+    (kept,) = prune_peripheral([list(ids)], links, min_size=10, min_weight=0.6)
+    assert set(kept) == set(ids) - {"a10"}
+    anchored = LinkArrays(links.account_ids, links.src, links.dst, links.weight, np.arange(len(edges)) == len(core))
+    (kept,) = prune_peripheral([list(ids)], anchored, min_size=10, min_weight=0.6)
+    assert set(kept) == set(ids)  # its one link is a shared card: it stays
+    assert prune_peripheral([list(ids)], links, min_size=20, min_weight=0.6) == [list(ids)]
+
+
+def test_attach_by_signature_brings_in_a_quiet_member_but_not_a_bystander() -> None:
+    ids = tuple(f"a{i}" for i in range(14))
+    core = list(range(10))
+    # Templates 0 and 1 are the group's own (9 and 10 users, all but the quiet one members); template 2 is
+    # public (used by 3 members and 5 outsiders).
+    m = _members("template", [core[:8] + [10], core + [10, 11], core[:3] + [11, 12, 13, 2, 4]])
+    edges = [(i, j) for i in core for j in core if i < j]
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.ones(len(edges)), memberships={"template": m},
+    )  # fmt: skip
+    groups, attached = attach_by_signature(
+        [[f"a{i}" for i in core], ["a12", "a13"]], links, kinds=("template",), min_size=3, exclusivity=0.8,
+        min_shared=2,
+    )  # fmt: skip
+    assert attached == 1
+    assert sorted(groups[0]) == sorted([f"a{i}" for i in core] + ["a10"])  # a10 uses both own templates
+    assert ["a12", "a13"] in groups  # a11 uses only one own template (10 of 11 users members): stays out
+
+
+def test_attach_by_signature_needs_three_addresses_when_nothing_else_is_shared() -> None:
+    ids = tuple(f"a{i}" for i in range(12))
+    core = list(range(10))
+    # Addresses 0-2 are used by two members each and by a10 (three of them) or a11 (two of them).
+    ips = [[0, 1, 10, 11], [2, 3, 10, 11], [4, 5, 10]]
+    edges = [(i, j) for i in core for j in core if i < j]
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.ones(len(edges)), memberships={"ip": _members("ip", ips)},
+    )  # fmt: skip
+    # Address 0 has members 0,1 and outsiders a10,a11: from a10's side 2 of 3 others are members (< 80%).
+    groups, attached = attach_by_signature(
+        [[f"a{i}" for i in core]], links, kinds=("ip",), min_size=3, exclusivity=0.6, min_shared=2,
+        min_members={"ip": 1},
+    )  # fmt: skip
+    assert attached == 1 and "a10" in groups[0] and "a11" not in groups[0]
