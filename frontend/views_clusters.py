@@ -104,7 +104,8 @@ def cluster_detail(request: HttpRequest, key: str) -> HttpResponse:
             "page": page,
             "cluster": page.cluster,
             "run": run,
-            # Figures of a finished run never change: build them (and the network layout) once per process.
+            # Figures of a finished run never change: build them (and the network layout) once, shared by every
+            # process (their links follow from the key: the cluster, the run asked for and the open group).
             "figures": cached(
                 page.cluster,
                 f"figures:{page.network.expanded or ''}:{_run_param(request)}",

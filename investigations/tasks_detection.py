@@ -13,3 +13,9 @@ from investigations.services import detection as services
 def run_detection_task(run_id: int) -> None:
     """Execute one detection run (a retry after a lost worker starts the run over)."""
     services.execute_detection(DetectionRun.objects.get(pk=run_id))
+
+
+@shared_task(name=services.WARM_CLUSTERS_TASK, acks_late=True, queue=Queue.DEFAULT.value)
+def warm_cluster_pages_task(run_id: int) -> int:
+    """Put the run's most-viewed cluster pages into the shared cache (after a detection run)."""
+    return services.warm_cluster_pages(run_id)

@@ -25,12 +25,14 @@ from investigations.celery import app as celery_app
 from investigations.models import Cluster, ClusterMember, DetectionRun, JobStatus, RegrowthAlert
 from investigations.queues import Queue
 from investigations.selectors import detection as selectors
+from investigations.selectors.clusters import warm_cluster
 from investigations.services.cases import raise_regrowth_alerts
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 1.0
 RUN_DETECTION_TASK = "investigations.run_detection"
+WARM_CLUSTERS_TASK = "investigations.warm_cluster_pages"
 LOCK_PREFIX = "investigations:detection-lock"
 LOCK_TTL_SECONDS = 3 * 3600
 
@@ -75,6 +77,33 @@ def _enqueue(run_id: int) -> None:
     # By name: the tasks module imports this one, never the other way round.
     result = celery_app.send_task(RUN_DETECTION_TASK, args=[run_id], queue=Queue.DETECTION)
     DetectionRun.objects.filter(pk=run_id).update(celery_task_id=result.id)
+
+
+def _enqueue_warming(run_id: int) -> None:
+    try:
+        celery_app.send_task(WARM_CLUSTERS_TASK, args=[run_id], queue=Queue.DEFAULT)
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the run itself has succeeded
+        log.warning("could not queue page warming for detection run %s", run_id, exc_info=True)
+
+
+def clusters_to_warm(run: DetectionRun, count: int) -> list[Cluster]:
+    """The clusters analysts open first: the top `count` flagged by score, and the largest few of the run."""
+    clusters = Cluster.objects.filter(run=run).select_related("run")
+    top = list(clusters.filter(flagged=True).order_by("-score", "key")[:count])
+    largest = list(clusters.order_by("-size", "key")[:3])
+    seen: set[int] = set()
+    return [c for c in [*top, *largest] if not (c.pk in seen or seen.add(c.pk))]  # type: ignore[func-returns-value]
+
+
+def warm_cluster_pages(run_id: int, count: int | None = None) -> int:
+    """Read the page aggregates (members, timelines, network) of the run's most-viewed clusters into the shared
+    cache, so that the first analyst to open even a 10,000-account cluster does not wait for the graph."""
+    run = DetectionRun.objects.get(pk=run_id)
+    warmed = 0
+    for cluster in clusters_to_warm(run, settings.CLUSTER_WARM_COUNT if count is None else count):
+        warm_cluster(cluster)
+        warmed += 1
+    return warmed
 
 
 def _progress_writer(run: DetectionRun) -> Callable[[str, float], None]:
@@ -124,6 +153,7 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
                 run.timings = result.timings
                 run.finished_at = timezone.now()
                 run.save(update_fields=["status", "stage", "progress", "stats", "timings", "finished_at"])
+                transaction.on_commit(lambda: _enqueue_warming(run.pk))
     except Exception as exc:
         log.exception("detection run %s failed", run.pk)
         run.status, run.finished_at = JobStatus.FAILED, timezone.now()

@@ -107,6 +107,19 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
 CELERY_TIMEZONE = "UTC"
 
+# --- Shared cache (Redis): cluster-page aggregates shared by every web process -------------------------
+CACHE_URL = env_str("CACHE_URL", REDIS_URL)
+CLUSTER_CACHE_SECONDS = env_int("CLUSTER_CACHE_SECONDS", 6 * 3600)
+CLUSTER_WARM_COUNT = env_int("CLUSTER_WARM_COUNT", 20)
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "hydra-watch",
+        "TIMEOUT": CLUSTER_CACHE_SECONDS,
+    }
+}
+
 # --- Ingest ------------------------------------------------------------------------------------
 INGEST_ROOT = Path(env_str("INGEST_ROOT", str(VAR_DIR / "drops")))
 INGEST_CHUNK_ROWS = env_int("INGEST_CHUNK_ROWS", 200_000)

@@ -6,15 +6,18 @@ import csv
 import io
 import json
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import caches
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 
 from graph.detection.params import DetectionParams
 from graph.driver import Graph
@@ -25,9 +28,11 @@ from investigations.models import (
     Cluster,
     ClusterMember,
     DetectionRun,
+    IngestJob,
     JobStatus,
     RegrowthAlert,
 )
+from investigations.selectors.clusters import SHARED_CACHE_PREFIX, cache_key, cached, clear_cluster_cache
 from investigations.selectors.detection import linked_cluster_keys
 from investigations.services.detection import DetectionBusy, execute_detection, lock_key
 from tests.integration.detection.builders import (
@@ -129,6 +134,32 @@ def test_detect_command_runs_on_the_worker_and_exports_the_contract(
     out = io.StringIO()
     call_command("evaluate", "--labels", str(labels), stdout=out)
     assert "precision 1.0000" in out.getvalue()
+
+
+def test_the_worker_warms_the_flagged_clusters_pages_into_the_shared_cache(
+    clean_graph: Graph, worker: subprocess.Popen[bytes]
+) -> None:
+    red, acme = ring("red", 8, created=T0 - 3 * DAY), organisation("acme", 5)
+    write_accounts(clean_graph, red + acme)
+    call_command("detect", "--wait", "--timeout", "300", stdout=io.StringIO())
+    flagged = Cluster.objects.select_related("run").get(flagged=True)
+    clear_cluster_cache()  # a web process that never computed this cluster
+
+    def must_not_compute() -> object:
+        raise AssertionError("computed again: the shared cache did not hold it")
+
+    deadline = time.monotonic() + 120
+    while not caches["default"].get(SHARED_CACHE_PREFIX + cache_key(flagged, "network")):
+        assert time.monotonic() < deadline, "the warm task never filled the shared cache"
+        time.sleep(0.5)
+    members = cached(flagged, "members", must_not_compute)
+    assert sorted(m["account_id"] for m in members) == sorted(a.id for a in red)  # type: ignore[attr-defined]
+    assert cached(flagged, "network", must_not_compute).nodes  # type: ignore[attr-defined]
+    # A later ingest changes what the graph says about members: the old entries are not served any more.
+    IngestJob.objects.create(drop_path="later", status=JobStatus.SUCCEEDED, finished_at=timezone.now())
+    clear_cluster_cache()
+    with pytest.raises(AssertionError, match="computed again"):
+        cached(flagged, "members", must_not_compute)
 
 
 @pytest.mark.django_db
