@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.core.cache import caches
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
