@@ -9,3 +9,13 @@ class Queue(StrEnum):
     DEFAULT = "default"
     INGEST = "ingest"
     DETECTION = "detection"
+
+
+# Which queue each task goes to (Celery's `task_routes`; also where beat-sent tasks land).
+TASK_ROUTES: dict[str, dict[str, str]] = {
+    "investigations.run_ingest": {"queue": Queue.INGEST.value},
+    "investigations.scan_ingest_folder": {"queue": Queue.INGEST.value},
+    "investigations.recover_ingest_jobs": {"queue": Queue.INGEST.value},
+    "investigations.run_detection": {"queue": Queue.DETECTION.value},
+    "investigations.warm_cluster_pages": {"queue": Queue.DEFAULT.value},
+}

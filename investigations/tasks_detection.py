@@ -5,17 +5,16 @@ from __future__ import annotations
 from celery import shared_task
 
 from investigations.models import DetectionRun
-from investigations.queues import Queue
 from investigations.services import detection as services
 
 
-@shared_task(name=services.RUN_DETECTION_TASK, acks_late=True, queue=Queue.DETECTION.value)
+@shared_task(name=services.RUN_DETECTION_TASK, acks_late=True)
 def run_detection_task(run_id: int) -> None:
     """Execute one detection run (a retry after a lost worker starts the run over)."""
     services.execute_detection(DetectionRun.objects.get(pk=run_id))
 
 
-@shared_task(name=services.WARM_CLUSTERS_TASK, acks_late=True, queue=Queue.DEFAULT.value)
+@shared_task(name=services.WARM_CLUSTERS_TASK, acks_late=True)
 def warm_cluster_pages_task(run_id: int) -> int:
     """Put the run's most-viewed cluster pages into the shared cache (after a detection run)."""
     return services.warm_cluster_pages(run_id)

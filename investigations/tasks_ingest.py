@@ -6,7 +6,6 @@ from typing import Any
 
 from celery import Task, shared_task
 
-from investigations.queues import Queue
 from investigations.services import ingest as services
 
 BUSY_RETRY_SECONDS = 10
@@ -18,7 +17,6 @@ TRANSIENT_RETRY_SECONDS = (15, 60, 180)
     name=services.RUN_INGEST_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
-    queue=Queue.INGEST.value,
     max_retries=None,
 )
 def run_ingest_task(self: Task[Any, Any], job_id: int) -> None:
@@ -32,13 +30,13 @@ def run_ingest_task(self: Task[Any, Any], job_id: int) -> None:
         raise self.retry(exc=exc, countdown=TRANSIENT_RETRY_SECONDS[attempt]) from exc
 
 
-@shared_task(name=services.SCAN_FOLDER_TASK, acks_late=True, queue=Queue.INGEST.value, ignore_result=True)
+@shared_task(name=services.SCAN_FOLDER_TASK, acks_late=True, ignore_result=True)
 def scan_ingest_folder_task(schedule_id: int) -> list[int]:
     """Start a job for every new drop in a schedule's folder."""
     return services.scan_schedule_folder(schedule_id)
 
 
-@shared_task(name=services.RECOVER_TASK, queue=Queue.INGEST.value, ignore_result=True)
+@shared_task(name=services.RECOVER_TASK, ignore_result=True)
 def recover_ingest_jobs_task() -> list[int]:
     """Re-queue jobs whose worker died (no heartbeat), or fail them after too many attempts."""
     return services.recover_stale_jobs()
