@@ -10,6 +10,12 @@ and a summary table; `--json FILE` also writes every figure.
         --drops-dir var/bench/drops --ingest --json var/bench/detect.json
 
 A generated drop is named NAME:SCALE:SEED[:SCENARIO.json]; existing drops are reused, not regenerated.
+
+Scenarios in bench/scenarios/ change the campaigns' tradecraft and sizes away from the `seed` preset, to check
+that detection does not lean on one generator setting: `stealthy.json` (less card and device sharing, more
+camouflage, later pivots), `hardened.json` (other campaign sizes, little sharing, few bursts and bans, bigger
+VPN and reseller populations, larger organisations), `sleeper.json` (campaigns on a day/night schedule, few
+bans) and `four.json` (a fourth campaign with its own capabilities, office hours and cloud egress).
 """
 
 from __future__ import annotations

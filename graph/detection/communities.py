@@ -195,9 +195,10 @@ def attach_by_signature(
     and `exclusivity` of its other users, are members (a campaign's private prompt templates, its own cloud
     and proxy addresses or client build, a company's app templates). A quiet camouflage account of a campaign
     may share no card or device with any one member, yet use several of its signature entities; an account
-    that is in no community of `min_size` or more joins the community whose signature entities it uses most,
-    when they are at least `min_shared` and not only addresses (`network_kinds`), or at least
-    `min_network_only` addresses. Returns the groups and the number of accounts attached.
+    that is in no community of `min_size` or more joins a community whose signature entities it uses, when they
+    are at least `min_shared` and not only addresses (`network_kinds`), or at least `min_network_only` addresses;
+    of several such communities, the one with the most non-address signatures (then the most in all). Returns the
+    groups and the number of accounts attached.
     """
     if not links.memberships:
         return groups, 0
@@ -234,16 +235,27 @@ def attach_by_signature(
         )
     if not vote_keys and not network_keys:
         return groups, 0
-    all_keys = np.concatenate(vote_keys + network_keys)
-    keys, votes = np.unique(all_keys, return_counts=True)
-    own = np.isin(keys, np.concatenate(vote_keys)) if vote_keys else np.zeros(len(keys), dtype=bool)
+    own_keys = np.concatenate(vote_keys) if vote_keys else np.zeros(0, dtype=np.int64)
+    net_keys = np.concatenate(network_keys) if network_keys else np.zeros(0, dtype=np.int64)
+    keys = np.unique(np.concatenate([own_keys, net_keys]))
+    own = np.zeros(len(keys), dtype=np.int64)
+    net = np.zeros(len(keys), dtype=np.int64)
+    if len(own_keys):
+        u, c = np.unique(own_keys, return_counts=True)
+        own[np.searchsorted(keys, u)] = c
+    if len(net_keys):
+        u, c = np.unique(net_keys, return_counts=True)
+        net[np.searchsorted(keys, u)] = c
+    votes = own + net
+    # Addresses alone are shared infrastructure more often than anything else (a VPN exit, a residential proxy
+    # pool two campaigns rent from): they need more votes unless something of the community's own (a template,
+    # a card) comes with them, and an account goes to the eligible community whose own entities it uses most.
+    eligible = (votes >= min_shared) & ((own > 0) | (votes >= min_network_only))
+    keys, own, votes = keys[eligible], own[eligible], votes[eligible]
     accounts, group = keys // width, keys % width
-    order = np.lexsort((-votes, accounts))
-    accounts, group, votes, own = accounts[order], group[order], votes[order], own[order]
-    first = np.concatenate([[True], accounts[1:] != accounts[:-1]])
-    # Addresses alone are shared infrastructure more often than anything else (a VPN exit, a cloud range):
-    # they need more votes unless something of the community's own (a template, a card) comes with them.
-    chosen = first & (votes >= min_shared) & (own | (votes >= min_network_only))
+    order = np.lexsort((group, -votes, -own, accounts))
+    accounts, group = accounts[order], group[order]
+    chosen = np.concatenate([[True], accounts[1:] != accounts[:-1]]) if len(accounts) else np.zeros(0, dtype=bool)
     moving = {links.account_ids[int(a)]: int(g) for a, g in zip(accounts[chosen], group[chosen], strict=True)}
     if not moving:
         return groups, 0

@@ -36,12 +36,19 @@ class Evidence:
 
     kind: str
     id: str
+    """The entity's natural key (a card's `fingerprint`, an address's `hash`, an IP's `address`, a template's
+    `template_id`...), so the UI can open it; for a `time_window`, its ISO start."""
     accounts: int
     detail: str
+    label: str = ""
+    """A short human name when the key is unreadable (a card's method and BIN, an ASN's name); optional."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form stored in Cluster.explanation."""
-        return {"kind": self.kind, "id": self.id, "accounts": self.accounts, "detail": self.detail}
+        out: dict[str, Any] = {"kind": self.kind, "id": self.id, "accounts": self.accounts, "detail": self.detail}
+        if self.label:
+            out["label"] = self.label
+        return out
 
 
 @dataclass(frozen=True)
@@ -271,27 +278,45 @@ def _payment_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     ev["card_rotation"] = [
         Evidence(
             "payment_instrument", eid, n,
-            f"{item.get('method') or 'instrument'}{' BIN ' + str(item['bin']) if item.get('bin') else ''} on {n} "
-            f"accounts here ({item.get('degree', n)} overall)",
+            f"{_card_label(item)} on {n} accounts here ({item.get('degree', n)} overall)",
+            _card_label(item),
         )
         for eid, n, item in shared[:EVIDENCE_PER_SIGNAL]
     ]  # fmt: skip
     ev["drop_addresses"] = [
         Evidence("billing_address", eid, n, f"billing address ({item.get('country') or '?'} {item.get('postal') or ''}) "
-                 f"on {n} accounts here ({item.get('degree', n)} overall)")
+                 f"on {n} accounts here ({item.get('degree', n)} overall)",
+                 f"{item.get('country') or '?'} {item.get('postal') or ''}".strip())
         for eid, n, item in addresses[:EVIDENCE_PER_SIGNAL]
     ] + [
         Evidence("billing_name", eid, n, f"billing name on {n} accounts here ({item.get('degree', n)} overall)")
         for eid, n, item in names[:2]
     ]  # fmt: skip
-    pv = sorted(
-        (i.get("bin") or "?", i.get("method")) for i in instruments.values() if i.get("method") in PREPAID_METHODS
-    )
-    by_bin = Counter(pv)
-    ev["prepaid_virtual"] = [
-        Evidence("payment_instrument", f"BIN {b}", n, f"{n} {method.replace('_', ' ')}s from BIN {b}")
-        for (b, method), n in by_bin.most_common(EVIDENCE_PER_SIGNAL)
-    ]
+    ev["prepaid_virtual"] = _prepaid_evidence(paying, instruments)
+
+
+def _card_label(item: dict[str, Any]) -> str:
+    method = str(item.get("method") or "instrument").replace("_", " ")
+    return f"{method} BIN {item['bin']}" if item.get("bin") else method
+
+
+def _prepaid_evidence(paying: Sequence[dict[str, Any]], instruments: dict[str, dict[str, Any]]) -> list[Evidence]:
+    """The prepaid/virtual cards behind the signal, one per issuing BIN (largest group first), by fingerprint."""
+    holders = Counter(i["id"] for m in paying for i in {x["id"]: x for x in m["payments"]}.values())
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for eid, item in instruments.items():
+        if item.get("method") in PREPAID_METHODS:
+            groups[(str(item.get("bin") or "?"), str(item.get("method")))].append(eid)
+    out = []
+    for (card_bin, method), ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:EVIDENCE_PER_SIGNAL]:
+        eid = min(ids, key=lambda i: (-holders[i], i))
+        item, n = instruments[eid], holders[eid]
+        label = _card_label(item)
+        source = "from this BIN" if card_bin != "?" else "without a BIN"
+        same = f"one of {len(ids)} {method.replace('_', ' ')}s {source} here; " if len(ids) > 1 else ""
+        out.append(Evidence("payment_instrument", eid, n,
+                            f"{label}: {same}on {n} accounts here ({item.get('degree', n)} overall)", label))  # fmt: skip
+    return out
 
 
 def _network_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> None:
@@ -315,7 +340,8 @@ def _network_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     f["shared_ip_share"] = _share(_holders_share(members, "ips", {i for i, _, _ in shared_ips}), len(members))
     ev["hosting_share"] = [
         Evidence("asn", str(number), len(asn_accounts[(number, name, kind)]),
-                 f"AS{number} {name} ({kind}): {int(s)} sessions of {len(asn_accounts[(number, name, kind)])} accounts")
+                 f"AS{number} {name} ({kind}): {int(s)} sessions of {len(asn_accounts[(number, name, kind)])} accounts",
+                 f"AS{number} {name}")
         for (number, name, kind), s in sorted(asn_sessions.items(), key=lambda t: -t[1])[:3]
     ] + [
         Evidence("ip", eid, n, f"{n} accounts here ({item.get('degree', n)} overall) called from this address"

@@ -82,3 +82,23 @@ def test_attach_by_signature_needs_three_addresses_when_nothing_else_is_shared()
         min_members={"ip": 1},
     )  # fmt: skip
     assert attached == 1 and "a10" in groups[0] and "a11" not in groups[0]
+
+
+def test_attach_by_signature_prefers_the_community_whose_own_entities_it_uses() -> None:
+    """Two campaigns renting from one proxy pool: a quiet member of the first uses two of its private templates
+    and two addresses that only the second's members use. The addresses alone may not attach it (two are too
+    few), and they must not hide the first campaign's claim either."""
+    ids = tuple(f"a{i}" for i in range(13))
+    first, second, quiet = list(range(6)), list(range(6, 12)), 12
+    templates = _members("template", [first + [quiet], first[:5] + [quiet]])
+    ips = _members("ip", [[6, 7, quiet], [8, 9, quiet]])
+    edges = [(i, j) for g in (first, second) for i in g for j in g if i < j]
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.ones(len(edges)), memberships={"template": templates, "ip": ips},
+    )  # fmt: skip
+    groups, attached = attach_by_signature(
+        [[f"a{i}" for i in second], [f"a{i}" for i in first]], links, kinds=("template", "ip"), min_size=3,
+        exclusivity=0.8, min_shared=2, min_members={"ip": 1},
+    )  # fmt: skip
+    assert attached == 1 and "a12" in groups[1] and "a12" not in groups[0]

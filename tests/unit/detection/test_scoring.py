@@ -120,10 +120,38 @@ def test_a_ring_is_flagged_with_an_explanation() -> None:
     assert len(result.top_signals) == 3
     for item in result.explanation():
         assert set(item) == {"signal", "label", "value", "contribution", "evidence"}
-        assert all(set(e) == {"kind", "id", "accounts", "detail"} for e in item["evidence"])  # type: ignore[union-attr]
-        assert all(e["kind"] in EVIDENCE_KINDS for e in item["evidence"])  # type: ignore[union-attr]
+        for e in item["evidence"]:  # type: ignore[union-attr]
+            assert {"kind", "id", "accounts", "detail"} <= set(e) <= {"kind", "id", "accounts", "detail", "label"}
+            assert e["kind"] in EVIDENCE_KINDS
     cards = next(c for c in result.contributions if c.signal == "card_rotation")
     assert cards.evidence and cards.evidence[0].kind == "payment_instrument" and cards.evidence[0].accounts == 3
+
+
+def test_evidence_names_entities_by_their_natural_key() -> None:
+    """The UI opens evidence by id: a card is its fingerprint (not "BIN 404163"), an address its hash..."""
+    members = [_ring_member(i) for i in range(12)]
+    keys: dict[str, set[str]] = {
+        "payment_instrument": {p["id"] for m in members for p in m["payments"]},
+        "billing_address": {a["id"] for m in members for a in m["addresses"]},
+        "device": {d["id"] for m in members for d in m["devices"]},
+        "ip": {i["id"] for m in members for i in m["ips"]},
+        "subnet": {i["subnet"] for m in members for i in m["ips"]},
+        "asn": {str(i["asn"]["number"]) for m in members for i in m["ips"]},
+        "client_fingerprint": {c["id"] for m in members for c in m["clients"]},
+        "template": {t["id"] for m in members for t in m["templates"]},
+        "model": {x["id"] for m in members for x in m["models"]},
+        "email_domain": {m["email"]["id"] for m in members},
+    }
+    result = _score(members)
+    seen = set()
+    for c in result.contributions:
+        for e in c.evidence:
+            if e.kind in keys:
+                assert e.id in keys[e.kind], (c.signal, e)
+                seen.add((c.signal, e.kind))
+    assert ("prepaid_virtual", "payment_instrument") in seen and ("card_rotation", "payment_instrument") in seen
+    prepaid = next(c for c in result.contributions if c.signal == "prepaid_virtual").evidence[0]
+    assert prepaid.label == "prepaid card BIN 404163" and "4 prepaid cards from this BIN" in prepaid.detail
 
 
 def test_a_company_sharing_a_card_is_not_flagged() -> None:
