@@ -229,6 +229,8 @@ class Evidence:
     accounts: int | None
     account_ids: tuple[str, ...]
     detail: str
+    label: str = ""
+    """A human name for the entity when its key is opaque (a card's issuing BIN, an address's country)."""
 
     @property
     def kind_label(self) -> str:
@@ -291,6 +293,7 @@ def _evidence(item: Any) -> Evidence | None:
         accounts=count,
         account_ids=ids,
         detail="" if item.get("detail") is None else str(item.get("detail")),
+        label="" if item.get("label") is None else str(item.get("label")),
     )
 
 

@@ -344,13 +344,14 @@ def load_graph(graph: Graph) -> None:
     graph.write_text("scenario_template_counts", _WRITE_TEMPLATE_COUNTS)
 
 
-def _ev(kind: str, entity_id: str, accounts: int | list[str], detail: str) -> dict[str, Any]:
-    return {"kind": kind, "id": entity_id, "accounts": accounts, "detail": detail}
+def _ev(kind: str, entity_id: str, accounts: int | list[str], detail: str, label: str = "") -> dict[str, Any]:
+    return {"kind": kind, "id": entity_id, "accounts": accounts, "detail": detail, **({"label": label} if label else {})}
 
 
 HYDRA_EXPLANATION = [
     {"signal": "shared_payment", "label": "Prepaid cards shared across accounts", "value": 3, "contribution": 0.28,
-     "evidence": [_ev("payment_instrument", c, 28, "prepaid card, no organisation declared") for c in HYDRA_CARDS]
+     "evidence": [_ev("payment_instrument", c, 28, "prepaid card, no organisation declared", "prepaid card BIN 404163")
+                  for c in HYDRA_CARDS]
      + [_ev("billing_address", "addr-hydra-0", 42, "same street address")]},
     {"signal": "device_reuse", "label": "Sign-up devices reused", "value": 4, "contribution": 0.18,
      "evidence": [_ev("device", d, 21, "browser fingerprint at sign-up") for d in HYDRA_DEVICES]},

@@ -67,6 +67,7 @@ def test_cluster_detail_members_network_timelines_history(
     detail = _get(api, f"/api/clusters/{TOP}/")
     assert detail["score"] == 0.93 and detail["features"]["size"] == 84
     assert detail["explanation"][0]["evidence"][0]["id"] == HYDRA_CARDS[0]
+    assert detail["explanation"][0]["evidence"][0]["label"] == "prepaid card BIN 404163"
     assert detail["alerts"][0]["account_ids"] == HYDRA[64:]
     assert _get(api, f"/api/clusters/{ORG_KEY}/")["flagged"] is False  # unflagged clusters are reachable too
     members = _get(api, f"/api/clusters/{TOP}/members/", ordering="account_id", page_size=10)

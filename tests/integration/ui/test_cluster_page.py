@@ -58,6 +58,7 @@ def test_page_shows_score_explanation_and_evidence(
     assert '<a href="/entity/asn/64500/">64500</a>' in html
     assert '<a href="/entity/subnet/203.0.113.0/24/">203.0.113.0/24</a>' in html
     assert "28 members" in html and "prepaid card, no organisation declared" in html
+    assert '<span class="muted">prepaid card BIN 404163</span>' in html  # an opaque key gets its human name
     assert "2026-09-15T16:00Z/2026-09-16T01:00Z" in html  # a time window has no page, it is shown as text
     assert 'id="fig-explanation"' in html and 'id="fig-network"' in html
 
