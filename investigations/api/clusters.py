@@ -116,7 +116,7 @@ class EvidenceSerializer(serializers.Serializer[Any]):
     id = serializers.CharField()
     accounts = serializers.JSONField(help_text="How many members share it, or their ids.")
     detail = serializers.CharField(required=False)
-    label = serializers.CharField(required=False, help_text="A human name for an opaque key (e.g. a card's BIN).")
+    label = serializers.CharField(required=False, help_text="A human name for an opaque key (e.g. a card's BIN).")  # type: ignore[assignment]  # a declared field, popped by the metaclass
 
 
 class SignalSerializer(serializers.Serializer[Any]):
