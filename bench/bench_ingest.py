@@ -12,7 +12,8 @@ For each scale of the generator's `seed` preset:
    in a scratch home; the import's wall time is measured.
 
 Prints one JSON object per scale (and writes them to --out) with the ratios naive/batched and
-batched/import. Uses the Neo4j at NEO4J_URI and WIPES it: point it at a benchmark instance.
+batched/import; before it, the batched run's report (BATCHED) and its slowest named queries (SLOWEST: seconds
+summed over the writer threads, which run two transactions at a time). Uses the Neo4j at NEO4J_URI and WIPES it: point it at a benchmark instance.
 """
 
 from __future__ import annotations
@@ -274,6 +275,8 @@ def measure(scale: float, fmt: str, seed: int, sample: int, drops: Path, skip_im
             + json.dumps({"scale": scale, **{k: v for k, v in result.items() if k != "query_timings"}}),
             flush=True,
         )
+        slowest = sorted(result["query_timings"].items(), key=lambda kv: -kv[1]["seconds"])[:12]
+        print("SLOWEST " + json.dumps(dict(slowest)), flush=True)
         args, nodes, rels = ([], 0, 0) if skip_import else export(graph, Path(tmp) / "import")
         slow = naive(drop, graph, sample)
         wipe(graph)

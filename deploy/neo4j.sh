@@ -16,7 +16,9 @@
 #   NEO4J_BOLT_PORT=7687  NEO4J_HTTP_ENABLED=false  NEO4J_HTTP_PORT=7474
 #   NEO4J_USER=neo4j  NEO4J_PASSWORD=neo4j-dev-password (min. 8 characters; another user
 #     than neo4j is created on start through the neo4j account, same password)
-#   NEO4J_HEAP=2g  NEO4J_PAGECACHE=1g  NEO4J_TX_MEMORY_MAX= (Neo4j default: 70% of heap)
+#   NEO4J_HEAP=2g  NEO4J_PAGECACHE=4g (a scale-1 drop makes a graph of several GB: ingest and
+#     detection slow down a lot once it no longer fits; pages are only taken as the store grows)
+#   NEO4J_TX_MEMORY_MAX= (Neo4j default: 70% of heap)
 #   NEO4J_JAVA_OPTS= (extra JVM flags)  JAVA_HOME= (else `java` on PATH; needs 17 or 21)
 #   NEO4J_START_TIMEOUT=300  NEO4J_STOP_TIMEOUT=120  NEO4J_MVN_ARGS= (e.g. -o)
 set -euo pipefail
@@ -58,7 +60,7 @@ HTTP_PORT="${NEO4J_HTTP_PORT:-7474}"
 NEO4J_USER="${NEO4J_USER:-neo4j}"
 NEO4J_PASSWORD="${NEO4J_PASSWORD:-neo4j-dev-password}"
 HEAP="${NEO4J_HEAP:-2g}"
-PAGECACHE="${NEO4J_PAGECACHE:-1g}"
+PAGECACHE="${NEO4J_PAGECACHE:-4g}"
 START_TIMEOUT="${NEO4J_START_TIMEOUT:-300}"
 STOP_TIMEOUT="${NEO4J_STOP_TIMEOUT:-120}"
 export NEO4J_USER NEO4J_PASSWORD

@@ -3,14 +3,14 @@
 UNWIND $ids AS id
 MATCH (a:Account {account_id: id})
 CALL (a) {
-  OPTIONAL MATCH (a)-[:HAD_SESSION]->(s:Session)
+  OPTIONAL MATCH (a)-[:HAD_SESSION]->(s)
   WHERE s.exchanges > 0
   RETURN sum(s.exchanges) AS exchanges, sum(s.input_tokens) AS input_tokens,
          sum(s.output_tokens) AS output_tokens, sum(s.reasoning_exchanges) AS reasoning_exchanges,
          min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen, collect(s.cap_counts) AS caps
 }
 CALL (a) {
-  OPTIONAL MATCH (a)-[:HAD_SESSION]->(s:Session)
+  OPTIONAL MATCH (a)-[:HAD_SESSION]->(s)
   WHERE size(coalesce(s.hours, [])) > 0
   UNWIND CASE WHEN s IS NULL THEN [] ELSE range(0, size(s.hours) - 1) END AS i
   WITH s.hours[i] AS hour, sum(s.hour_counts[i]) AS n
@@ -28,48 +28,48 @@ SET a.exchanges = exchanges,
     a.last_seen = last_seen
 WITH a
 CALL (a) {
-  MATCH (a)-[:HAD_SESSION]->(s:Session)-[:FROM_IP]->(ip:IP)
+  MATCH (a)-[:HAD_SESSION]->(s)-[:FROM_IP]->(ip)
   WITH a, ip, count(s) AS sessions, sum(coalesce(s.exchanges, 0)) AS n, min(s.started_at) AS first,
        max(s.ended_at) AS last
   MERGE (a)-[r:USED_IP]->(ip)
   SET r.sessions = sessions, r.exchanges = n, r.first_seen = first, r.last_seen = last
 }
 CALL (a) {
-  MATCH (a)-[r:USED_IP]->(ip:IP)
-  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->(:Session)-[:FROM_IP]->(ip) }
+  MATCH (a)-[r:USED_IP]->(ip)
+  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->()-[:FROM_IP]->(ip) }
   DELETE r
 }
 CALL (a) {
-  MATCH (a)-[:HAD_SESSION]->(s:Session)-[:WITH_CLIENT]->(c:ClientFingerprint)
+  MATCH (a)-[:HAD_SESSION]->(s)-[:WITH_CLIENT]->(c)
   WITH a, c, count(s) AS sessions, min(s.started_at) AS first, max(s.ended_at) AS last
   MERGE (a)-[r:USED_CLIENT]->(c)
   SET r.sessions = sessions, r.first_seen = first, r.last_seen = last
 }
 CALL (a) {
-  MATCH (a)-[r:USED_CLIENT]->(c:ClientFingerprint)
-  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->(:Session)-[:WITH_CLIENT]->(c) }
+  MATCH (a)-[r:USED_CLIENT]->(c)
+  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->()-[:WITH_CLIENT]->(c) }
   DELETE r
 }
 CALL (a) {
-  MATCH (a)-[:HAD_SESSION]->(:Session)-[u:USED_TEMPLATE]->(t:PromptTemplate)
+  MATCH (a)-[:HAD_SESSION]->()-[u:USED_TEMPLATE]->(t)
   WITH a, t, sum(u.exchanges) AS n, min(u.first_seen) AS first, max(u.last_seen) AS last
   MERGE (a)-[r:USED_TEMPLATE]->(t)
   SET r.exchanges = n, r.first_seen = first, r.last_seen = last
 }
 CALL (a) {
-  MATCH (a)-[r:USED_TEMPLATE]->(t:PromptTemplate)
-  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->(:Session)-[:USED_TEMPLATE]->(t) }
+  MATCH (a)-[r:USED_TEMPLATE]->(t)
+  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->()-[:USED_TEMPLATE]->(t) }
   DELETE r
 }
 CALL (a) {
-  MATCH (a)-[:HAD_SESSION]->(:Session)-[u:USED_MODEL]->(m:Model)
+  MATCH (a)-[:HAD_SESSION]->()-[u:USED_MODEL]->(m)
   WITH a, m, sum(u.exchanges) AS n, min(u.first_seen) AS first, max(u.last_seen) AS last
   MERGE (a)-[r:USED_MODEL]->(m)
   SET r.exchanges = n, r.first_seen = first, r.last_seen = last
 }
 CALL (a) {
-  MATCH (a)-[r:USED_MODEL]->(m:Model)
-  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->(:Session)-[:USED_MODEL]->(m) }
+  MATCH (a)-[r:USED_MODEL]->(m)
+  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->()-[:USED_MODEL]->(m) }
   DELETE r
 }
 RETURN count(*) AS written

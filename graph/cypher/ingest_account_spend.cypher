@@ -3,7 +3,7 @@
 UNWIND $ids AS id
 MATCH (a:Account {account_id: id})
 CALL (a) {
-  OPTIONAL MATCH (a)-[r:PAID_WITH]->(:PaymentInstrument)
+  OPTIONAL MATCH (a)-[r:PAID_WITH]->()
   RETURN round(sum(r.spend_usd), 6) AS spend
 }
 SET a.spend_usd = spend

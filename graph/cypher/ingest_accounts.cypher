@@ -18,7 +18,7 @@ CALL (a, row, fresh) {
 }
 CALL (a, row, fresh) {
   WITH a, row WHERE fresh
-  MATCH (a)-[r:BELONGS_TO]->(o:Organization)
+  MATCH (a)-[r:BELONGS_TO]->(o)
   WHERE row.org_id IS NULL OR o.org_id <> row.org_id
   DELETE r
 }
@@ -29,7 +29,7 @@ CALL (a, row, fresh) {
 }
 CALL (a, row, fresh) {
   WITH a, row WHERE fresh
-  MATCH (a)-[r:EMAIL_AT]->(d:EmailDomain)
+  MATCH (a)-[r:EMAIL_AT]->(d)
   WHERE row.domain IS NULL OR d.domain <> row.domain
   DELETE r
 }
@@ -40,7 +40,7 @@ CALL (a, row, fresh) {
 }
 CALL (a, row, fresh) {
   WITH a, row WHERE fresh
-  MATCH (a)-[r:SIGNED_UP_FROM]->(d:Device)
+  MATCH (a)-[r:SIGNED_UP_FROM]->(d)
   WHERE row.signup_fingerprint IS NULL OR d.fingerprint <> row.signup_fingerprint
   DELETE r
 }
@@ -51,7 +51,7 @@ CALL (a, row, fresh) {
 }
 CALL (a, row, fresh) {
   WITH a, row WHERE fresh
-  MATCH (a)-[r:SIGNED_UP_AT]->(ip:IP)
+  MATCH (a)-[r:SIGNED_UP_AT]->(ip)
   WHERE row.signup_ip IS NULL OR ip.address <> row.signup_ip
   DELETE r
 }

@@ -4,7 +4,7 @@ UNWIND $rows AS row
 MATCH (a:Account {account_id: row.account_id})
 MATCH (p:PaymentInstrument {fingerprint: row.payment_fingerprint})
 CALL (a, row) {
-  MATCH (a)-[old:PAID_WITH {billing_id: row.billing_id}]->(other:PaymentInstrument)
+  MATCH (a)-[old:PAID_WITH {billing_id: row.billing_id}]->(other)
   WHERE other.fingerprint <> row.payment_fingerprint
   DELETE old
 }

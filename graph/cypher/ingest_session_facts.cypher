@@ -13,7 +13,7 @@ SET s.exchanges = row.exchanges,
     s.last_seen = CASE WHEN row.last_seen IS NULL THEN null ELSE datetime({epochMillis: row.last_seen}) END
 WITH s, row
 CALL (s, row) {
-  MATCH (s)-[r:USED_TEMPLATE]->(t:PromptTemplate)
+  MATCH (s)-[r:USED_TEMPLATE]->(t)
   WHERE NOT t.template_id IN [x IN row.templates | x.id]
   DELETE r
 }
@@ -24,7 +24,7 @@ CALL (s, row) {
   SET r.exchanges = x.n, r.first_seen = datetime({epochMillis: x.first}), r.last_seen = datetime({epochMillis: x.last})
 }
 CALL (s, row) {
-  MATCH (s)-[r:USED_MODEL]->(m:Model)
+  MATCH (s)-[r:USED_MODEL]->(m)
   WHERE NOT m.name IN [x IN row.models | x.name]
   DELETE r
 }
@@ -34,5 +34,5 @@ CALL (s, row) {
   MERGE (s)-[r:USED_MODEL]->(m)
   SET r.exchanges = x.n, r.first_seen = datetime({epochMillis: x.first}), r.last_seen = datetime({epochMillis: x.last})
 }
-OPTIONAL MATCH (a:Account)-[:HAD_SESSION]->(s)
+OPTIONAL MATCH (a)-[:HAD_SESSION]->(s)
 RETURN a.account_id AS account_id

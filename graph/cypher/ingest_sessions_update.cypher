@@ -11,7 +11,7 @@ SET s.started_at = datetime({epochMillis: row.started_at}),
     s.asn = row.asn
 WITH s, a, k, ip, row
 CALL (s, a) {
-  MATCH (other:Account)-[r:HAD_SESSION]->(s)
+  MATCH (other)-[r:HAD_SESSION]->(s)
   WHERE other <> a
   DELETE r
 }
@@ -19,7 +19,7 @@ CALL (s, a) {
   MERGE (a)-[:HAD_SESSION]->(s)
 }
 CALL (s, k) {
-  MATCH (s)-[r:USED_KEY]->(other:APIKey)
+  MATCH (s)-[r:USED_KEY]->(other)
   WHERE other <> k
   DELETE r
 }
@@ -27,7 +27,7 @@ CALL (s, k) {
   MERGE (s)-[:USED_KEY]->(k)
 }
 CALL (s, ip) {
-  MATCH (s)-[r:FROM_IP]->(other:IP)
+  MATCH (s)-[r:FROM_IP]->(other)
   WHERE other <> ip
   DELETE r
 }
@@ -35,7 +35,7 @@ CALL (s, ip) {
   MERGE (s)-[:FROM_IP]->(ip)
 }
 CALL (s, row) {
-  MATCH (s)-[r:WITH_CLIENT]->(c:ClientFingerprint)
+  MATCH (s)-[r:WITH_CLIENT]->(c)
   WHERE row.client_fingerprint IS NULL OR c.fingerprint <> row.client_fingerprint
   DELETE r
 }

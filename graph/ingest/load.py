@@ -1,9 +1,13 @@
 """Stage two: write a staged drop to Neo4j with batched `UNWIND ... MERGE` statements in managed write
 transactions, step by step, recording a checkpoint after every committed batch.
 
-Every batch is idempotent (MERGE and SET of values computed from the drop, never `+=` of counts), so a
-batch replayed after a crash changes nothing; the checkpoint only saves the time of replaying it. One
-writer thread sends the batches in order while the main thread prepares the next ones.
+Every batch is idempotent (MERGE and SET of values computed from the drop, never `+=` of counts; entities
+known to be new are CREATEd after a lookup in the same transaction, so a replay takes the replace path), so a
+batch replayed after a crash changes nothing; the checkpoint only saves the time of replaying it.
+
+One writer thread sends the batches of the small steps in order while the main thread prepares the next
+ones. Sessions and new accounts' facts, most of the work, go through two writer threads (two transactions at
+a time on the server, on batches sorted by account), while a third thread prepares the next partition.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +64,7 @@ from graph.schema import apply_schema
 Checkpoint = dict[str, Any]
 Progress = Callable[[str, float], None]
 
-BATCH = {"default": 5_000, "sessions": 10_000, "account_facts": 5_000, "recompute": 500}
+BATCH = {"default": 5_000, "sessions": 2_500, "account_facts": 5_000, "recompute": 500}
 STEP_WEIGHTS = {
     "schema": 1, "dimensions": 5, "accounts": 8, "billing": 4, "api_keys": 3, "templates": 3, "sessions": 60,
     "orphans": 2, "account_facts": 8, "account_defaults": 1, "template_facts": 2, "drop": 1,
@@ -181,7 +186,7 @@ class Loader:
         checkpoint: Checkpoint | None = None,
         on_checkpoint: Callable[[Checkpoint], None] | None = None,
         progress: Progress | None = None,
-        threads: int = 1,
+        threads: int = 2,
     ) -> None:
         self.graph = graph
         self.threads = threads
@@ -217,6 +222,8 @@ class Loader:
         """Run every step not yet done; return what was written."""
         writer = self._ordered = _Writer(self.graph)
         self.parallel = _Writer(self.graph, threads=self.threads)
+        self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare")
+        self._prefetched: dict[int, Future[tuple[pa.Table, pa.Table]]] = {}
         try:
             for name, weight in self._steps:
                 if name in self.state["done"]:
@@ -238,6 +245,9 @@ class Loader:
                 self._save(force=True)
                 self._weights_done += weight
         finally:
+            for future in self._prefetched.values():
+                future.cancel()
+            self._prefetch.shutdown(wait=True)
             writer.close()
             self.parallel.close()
         return LoadStats(
@@ -268,6 +278,7 @@ class Loader:
         batches: Iterator[list[dict[str, Any]]] | list[list[dict[str, Any]]],
         work: Callable[[list[dict[str, Any]]], Callable[[ManagedTransaction], Any]],
         total: int | None = None,
+        key_of: Callable[[list[dict[str, Any]]], str] | None = None,
     ) -> None:
         """Submit batches of one step, skipping those a previous attempt committed (the checkpoint keeps the
         longest run of committed batches from the first: with parallel writers, later ones may be replayed)."""
@@ -280,7 +291,8 @@ class Loader:
             if index <= done_before or not batch:
                 continue
             writer.submit(step, work(batch), (step, index))
-            self.rows[key] = self.rows.get(key, 0) + len(batch)
+            counted = key if key_of is None else key_of(batch)
+            self.rows[counted] = self.rows.get(counted, 0) + len(batch)
             self._note_committed()
             if total:
                 self._report(sent / total)
@@ -443,7 +455,29 @@ class Loader:
                 "signup_fingerprint": accounts["signup_fingerprint"],
             }
         )
-        self._write_keyed(writer, step, rows, "account_id", "ingest_accounts")
+        size = BATCH["default"]
+        batches = (
+            keep_last(rows.slice(s, size), "account_id").to_pylist() for s in range(0, rows.num_rows, size)
+        )
+        self._write(writer, step, batches, self._accounts_work, rows.num_rows)
+
+    def _accounts_work(self, batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+        """One transaction: create the accounts not in the graph yet (a cheap CREATE), replace the others
+        (the full record logic; also what a replayed batch meets)."""
+        as_of = self.as_of
+
+        def tx_fn(tx: ManagedTransaction) -> None:
+            existing = {
+                r["id"] for r in _run(tx, "ingest_lookup_accounts", ids=[r["account_id"] for r in batch])
+            }
+            fresh = [r for r in batch if r["account_id"] not in existing]
+            known = [r for r in batch if r["account_id"] in existing]
+            if fresh:
+                _run_checked(tx, "ingest_accounts_create", fresh, as_of=as_of)
+            if known:
+                _run_checked(tx, "ingest_accounts", known, as_of=as_of)
+
+        return tx_fn
 
     def _write_keyed(self, writer: _Writer, step: str, rows: pa.Table, key: str, statement: str) -> None:
         """Write full-record rows in file order; within a batch only the last row of a key is kept (a later
@@ -489,10 +523,11 @@ class Loader:
             plan = plan_templates(fps, counts, existing)
             writes, merges = _template_writes(plan, existing)
             np.save(self.work / "template_map_fps.npy", plan.map_fps)
-            np.save(self.work / "template_map_ids.npy", plan.map_ids.astype(str))
+            np.save(self.work / "template_map_index.npy", plan.map_index)
             tmp = plan_file.with_suffix(".tmp")
             tmp.write_text(json.dumps({"writes": writes, "merges": merges, "new": len(plan.new),
-                                       "extended": len(plan.added)}), encoding="utf-8")  # fmt: skip
+                                       "extended": len(plan.added), "names": list(plan.names)}),
+                           encoding="utf-8")  # fmt: skip
             tmp.replace(plan_file)
         data = json.loads(plan_file.read_text(encoding="utf-8"))
         self.template_stats = (data["new"], data["extended"], len(data["merges"]))
@@ -519,27 +554,62 @@ class Loader:
     def _plan(self) -> TemplatePlan:
         if self.plan is None:
             fps = np.load(self.work / "template_map_fps.npy")
-            ids = np.load(self.work / "template_map_ids.npy").astype(object)
-            self.plan = TemplatePlan(new=(), added={}, merges={}, map_fps=fps, map_ids=ids)
+            index = np.load(self.work / "template_map_index.npy")
+            names = json.loads((self.work / "templates.json").read_text(encoding="utf-8"))["names"]
+            self.plan = TemplatePlan(
+                new=(), added={}, merges={}, map_fps=fps, map_index=index, names=tuple(names)
+            )
         return self.plan
 
-    def _step_sessions(self, writer: _Writer, step: str, partition: int) -> None:
+    def _prepare_sessions(self, partition: int) -> tuple[pa.Table, pa.Table]:
+        """Session rows and new accounts' fact rows of one partition (runs on the prefetch thread, one
+        partition ahead of the writes; Arrow releases the GIL for most of it)."""
         parts = {
             kind: read_arrow(partial_path(self.work, kind, partition), PARTIAL_SCHEMAS[kind])
             for kind in PARTIAL_SCHEMAS
         }
         facts = combine_partials(parts, self._plan())
         rows, orphans = session_rows(self._sessions(partition), facts)
+        # an account's sessions in one batch: parallel transactions then rarely touch the same account node
+        rows = rows.sort_by([("account_id", "ascending"), ("session_id", "ascending")])
         if orphans.num_rows:
             with pa.ipc.new_file(str(self.work / f"orphans-p{partition:03d}.arrow"), orphans.schema) as sink:
                 sink.write_table(orphans)
-        size = BATCH["sessions"]
-        self._write(self.parallel, step, _table_batches(rows, size), _sessions_work, rows.num_rows)
-        self.parallel.drain()
         new = pa.array(sorted(self._new_accounts()), pa.string())
-        facts_rows = account_facts(rows, facts, new)
-        self._write(self.parallel, f"{step}:accounts", _table_batches(facts_rows, BATCH["account_facts"]),
-                    self._statement("ingest_account_facts", checked=True))  # fmt: skip
+        return rows, account_facts(rows, facts, new)
+
+    def _prepared_sessions(self, partition: int) -> Future[tuple[pa.Table, pa.Table]]:
+        if partition not in self._prefetched:
+            self._plan()  # loaded once, before any thread needs it
+            self._prefetched[partition] = self._prefetch.submit(self._prepare_sessions, partition)
+        return self._prefetched[partition]
+
+    def _step_sessions(self, writer: _Writer, step: str, partition: int) -> None:
+        """Write one partition's sessions and its new accounts' facts (account facts only refer to nodes of
+        earlier steps, so both go through the parallel writers without waiting for each other) while the
+        next partition is prepared."""
+        rows, facts_rows = self._prepared_sessions(partition).result()
+        del self._prefetched[partition]
+        following = partition + 1
+        if following < self.manifest.partitions and f"sessions:{following}" not in self.state["done"]:
+            self._prepared_sessions(following)
+        account_work = self._statement("ingest_account_facts", checked=True)
+
+        def work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+            return _sessions_work(batch) if "session_id" in batch[0] else account_work(batch)
+
+        def batches() -> Iterator[list[dict[str, Any]]]:
+            yield from _table_batches(rows, BATCH["sessions"])
+            yield from _table_batches(facts_rows, BATCH["account_facts"])
+
+        self._write(
+            self.parallel,
+            step,
+            batches(),
+            work,
+            rows.num_rows + facts_rows.num_rows,
+            key_of=lambda batch: "sessions" if "session_id" in batch[0] else "sessions:accounts",
+        )
 
     def _step_orphans(self, writer: _Writer, step: str) -> None:
         touched: set[str] = set()
@@ -596,7 +666,7 @@ class Loader:
     def _step_template_facts(self, writer: _Writer, step: str) -> None:
         data = json.loads((self.work / "templates.json").read_text(encoding="utf-8"))
         ids = (
-            set(self._plan().map_ids.tolist())
+            set(self._plan().names)
             | {w["template_id"] for w in data["writes"]}
             | {m["keep"] for m in data["merges"]}
         )

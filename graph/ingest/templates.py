@@ -19,6 +19,9 @@ import numpy as np
 MAX_DISTANCE = 3
 BANDS = ((0, 13), (13, 26), (26, 39), (39, 52), (52, 64))
 MAX_ROUNDS = 64
+ALONE_CHUNK = 1 << 20  # fingerprints compared with their whole run at a time
+UNION_EDGES = 1_000_000  # candidate edges gathered before a union pass over every label
+CHUNK = 1 << 22  # elements per slice when building 64-bit temporaries
 MEMBER_CAP = 4096  # member fingerprints kept per template: the representative and those closest to it
 
 
@@ -77,10 +80,52 @@ def template_id_for(representative: int) -> str:
 
 
 def _band_keys(fps: np.ndarray) -> Iterator[np.ndarray]:
-    """The 10 band-pair keys (26-bit uint32), one at a time: bands are kept as uint16 to bound memory."""
-    bands = [((fps >> np.uint64(lo)) & np.uint64((1 << (hi - lo)) - 1)).astype(np.uint16) for lo, hi in BANDS]
-    for i, j in combinations(range(len(BANDS)), 2):
-        yield (bands[i].astype(np.uint32) << np.uint32(13)) | bands[j].astype(np.uint32)
+    """The 10 band-pair keys (26-bit uint32), one at a time, each computed from `fps` when needed (no band
+    arrays are kept: memory holds one key table and one 64-bit temporary)."""
+    for (lo_i, hi_i), (lo_j, hi_j) in combinations(BANDS, 2):
+        part = fps >> np.uint64(lo_i)
+        part &= np.uint64((1 << (hi_i - lo_i)) - 1)
+        key = part.astype(np.uint32)
+        np.right_shift(fps, np.uint64(lo_j), out=part)
+        part &= np.uint64((1 << (hi_j - lo_j)) - 1)
+        key <<= np.uint32(13)
+        key |= part.astype(np.uint32)
+        del part
+        yield key
+
+
+def _runs(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indexes (sorted by key, then index) of the entries of `key` that share their key with another entry,
+    and their keys. Sorts one uint64 array of (key << 32 | index), which is faster than a stable argsort."""
+    n = len(key)
+    if n >= 2**32:
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        same_next = k[1:] == k[:-1]
+        del k
+        in_run = np.zeros(n, dtype=bool)
+        in_run[1:] |= same_next
+        in_run[:-1] |= same_next
+        members = order[in_run]
+        return members, key[members]
+    packed = np.arange(n, dtype=np.uint64)
+    for lo in range(0, n, CHUNK):  # chunks keep the 64-bit temporaries small
+        packed[lo : lo + CHUNK] |= key[lo : lo + CHUNK].astype(np.uint64) << np.uint64(32)
+    packed.sort()
+    same_next = np.empty(max(n - 1, 0), dtype=bool)
+    for lo in range(0, n - 1, CHUNK):
+        hi = min(lo + CHUNK, n - 1)
+        same_next[lo:hi] = (packed[lo + 1 : hi + 1] ^ packed[lo:hi]) < np.uint64(1 << 32)
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] |= same_next
+    in_run[:-1] |= same_next
+    del same_next
+    selected = packed[in_run]
+    del packed, in_run
+    index_type = np.int32 if n < 2**31 else np.int64
+    members = (selected & np.uint64(0xFFFFFFFF)).astype(index_type)
+    keys = (selected >> np.uint64(32)).astype(np.uint32)
+    return members, keys
 
 
 def candidate_edges(fps: np.ndarray, priority: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -101,25 +146,50 @@ def edge_batches(
     frequent: a template's base form) leads a round and links every pending fingerprint within 3 bits of it;
     rounds repeat until the run is exhausted. A fingerprint that linked to nothing in its run is then
     compared with every member of the run, so a variant close only to a non-leader is not missed.
+
+    Indexes are int32 below 2**31 fingerprints; only fingerprints that share a key with another one (a run)
+    get per-fingerprint working arrays.
     """
-    if len(fps) < 2:
+    n = len(fps)
+    if n < 2:
         return
-    prio = np.zeros(len(fps), np.int64) if priority is None else np.asarray(priority, dtype=np.int64)
+    index_type = np.int32 if n < 2**31 else np.int64
     for key in _band_keys(fps):
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        same_next = k[1:] == k[:-1]
-        in_run = np.zeros(len(k), dtype=bool)
-        in_run[1:] |= same_next
-        in_run[:-1] |= same_next
-        if not in_run.any():
+        members, member_keys = _runs(key)
+        del key
+        if len(members) == 0:
             continue
-        members = order[in_run]
-        members = members[np.lexsort((fps[members], -prio[members], key[members]))]
-        run_keys = key[members]
-        starts = np.flatnonzero(np.concatenate([[True], run_keys[1:] != run_keys[:-1]]))
+        starts = np.flatnonzero(np.concatenate([[True], member_keys[1:] != member_keys[:-1]]))
         sizes = np.diff(np.concatenate([starts, [len(members)]]))
-        run_id = np.repeat(np.arange(len(starts)), sizes)
+        # runs of two (most of them: chance collisions of the 26-bit key): one comparison decides, as the
+        # rounds below would
+        two = starts[sizes == 2]
+        a, b = members[two], members[two + 1]
+        close = hamming(fps[a], fps[b]) <= MAX_DISTANCE
+        if close.any():
+            yield a[close].astype(np.int64), b[close].astype(np.int64)
+        del two, a, b, close
+        big = sizes > 2
+        if not big.any():
+            continue
+        keep = np.repeat(big, sizes)
+        members, member_keys = members[keep], member_keys[keep]
+        del keep
+        rank = (
+            np.zeros(len(members), np.int64)
+            if priority is None
+            else -np.asarray(priority[members], dtype=np.int64)
+        )
+        sort = np.lexsort((fps[members], rank, member_keys))
+        del rank
+        members = members[sort]
+        run_keys = member_keys[sort]
+        del sort, member_keys
+        starts = np.flatnonzero(np.concatenate([[True], run_keys[1:] != run_keys[:-1]]))
+        del run_keys
+        sizes = np.diff(np.concatenate([starts, [len(members)]]))
+        run_id = np.repeat(np.arange(len(starts), dtype=index_type), sizes)
+        member_fps = fps[members]
         pending = np.ones(len(members), dtype=bool)
         linked = np.zeros(len(members), dtype=bool)
         for _ in range(MAX_ROUNDS):
@@ -131,7 +201,7 @@ def edge_batches(
             leader_pos = np.full(len(starts), -1, dtype=np.int64)
             leader_pos[runs[first]] = idx[first]
             leaders = leader_pos[runs]
-            close = hamming(fps[members[idx]], fps[members[leaders]]) <= MAX_DISTANCE
+            close = hamming(member_fps[idx], member_fps[leaders]) <= MAX_DISTANCE
             pending[idx[close]] = False
             pending[idx[first]] = False
             hit = close & ~first
@@ -139,13 +209,15 @@ def edge_batches(
                 yield members[idx[hit]].astype(np.int64), members[leaders[hit]].astype(np.int64)
                 linked[idx[hit]] = True
                 linked[leaders[hit]] = True
-        alone = np.flatnonzero(~linked)
-        if len(alone):
+        alone_all = np.flatnonzero(~linked)
+        for chunk in range(0, len(alone_all), ALONE_CHUNK):  # chunks bound the all-pairs arrays
+            alone = alone_all[chunk : chunk + ALONE_CHUNK]
             reach = sizes[run_id[alone]]
             a = np.repeat(alone, reach)
             offsets = np.arange(int(reach.sum())) - np.repeat(np.cumsum(reach) - reach, reach)
             b = np.repeat(starts[run_id[alone]], reach) + offsets
-            close = (a != b) & (hamming(fps[members[a]], fps[members[b]]) <= MAX_DISTANCE)
+            del offsets
+            close = (a != b) & (hamming(member_fps[a], member_fps[b]) <= MAX_DISTANCE)
             if close.any():
                 yield members[a[close]].astype(np.int64), members[b[close]].astype(np.int64)
 
@@ -205,23 +277,60 @@ class NewTemplate:
 @dataclass(frozen=True)
 class TemplatePlan:
     """What grouping decided for one drop: new templates, members added to existing ones, merges, and the
-    fingerprint -> template mapping used to aggregate this drop's exchanges."""
+    fingerprint -> template mapping used to aggregate this drop's exchanges (`map_fps` sorted, each with the
+    index in `names` of its template: compact for millions of fingerprints)."""
 
     new: tuple[NewTemplate, ...]
     added: dict[str, np.ndarray]  # existing template id -> new member fps (uint64)
     merges: dict[str, tuple[str, ...]]  # surviving template id -> ids merged into it
     map_fps: np.ndarray  # sorted uint64: every fingerprint of this drop that belongs to a template
-    map_ids: np.ndarray  # object array of template ids, parallel to map_fps
+    map_index: np.ndarray  # int32 per map_fps: index of its template id in `names`
+    names: tuple[str, ...]  # template ids the mapping uses
 
-    def lookup(self, fps: np.ndarray) -> np.ndarray:
-        """Template id per fingerprint (None where the fingerprint is in no template)."""
-        out = np.full(len(fps), None, dtype=object)
+    @classmethod
+    def from_ids(
+        cls,
+        map_fps: np.ndarray,
+        map_ids: np.ndarray | list[str],
+        *,
+        new: tuple[NewTemplate, ...] = (),
+        added: dict[str, np.ndarray] | None = None,
+        merges: dict[str, tuple[str, ...]] | None = None,
+    ) -> TemplatePlan:
+        """A plan from a fingerprint -> template id mapping given as parallel arrays (sorted by fingerprint)."""
+        names, index = np.unique(np.asarray(map_ids, dtype=object).astype(str), return_inverse=True)
+        return cls(
+            new=new,
+            added=added or {},
+            merges=merges or {},
+            map_fps=np.asarray(map_fps, dtype=np.uint64),
+            map_index=index.astype(np.int32),
+            names=tuple(str(n) for n in names),
+        )
+
+    @property
+    def map_ids(self) -> np.ndarray:
+        """Template id per entry of map_fps (object array; small plans and tests)."""
+        return np.array(self.names + ("",), dtype=object)[self.map_index]
+
+    def lookup_index(self, fps: np.ndarray) -> np.ndarray:
+        """Index in `names` of each fingerprint's template (int32, -1 where it is in no template)."""
+        out = np.full(len(fps), -1, dtype=np.int32)
         if len(self.map_fps) == 0 or len(fps) == 0:
             return out
         pos = np.searchsorted(self.map_fps, fps)
         pos[pos == len(self.map_fps)] = 0
         hit = self.map_fps[pos] == fps
-        out[hit] = self.map_ids[pos[hit]]
+        out[hit] = self.map_index[pos[hit]]
+        return out
+
+    def lookup(self, fps: np.ndarray) -> np.ndarray:
+        """Template id per fingerprint (None where the fingerprint is in no template)."""
+        index = self.lookup_index(fps)
+        out = np.full(len(fps), None, dtype=object)
+        hit = index >= 0
+        if hit.any():
+            out[hit] = np.array(self.names, dtype=object)[index[hit]]
         return out
 
     @property
@@ -231,27 +340,56 @@ class TemplatePlan:
         return sorted(ids)
 
 
+def _index_type(n: int) -> type[np.signedinteger]:
+    return np.int32 if n < 2**31 else np.int64
+
+
 def plan_templates(fps: np.ndarray, counts: np.ndarray, existing: ExistingTemplates) -> TemplatePlan:
     """Group this drop's distinct fingerprints (`fps` unique uint64, `counts` exchanges each) with the
     existing templates. A new group qualifies as a template when it holds at least 2 exchanges (a fingerprint
     seen once by one account is not a template); a fingerprint within 3 bits of an existing template's member
     joins it whatever its count.
+
+    Memory is about 20 bytes per distinct fingerprint plus one band-pair table's working arrays: indexes and
+    labels are int32, priorities uint32, and only fingerprints that can belong to a template (grouped with
+    another, or seen at least twice) get per-fingerprint Python-side work.
     """
     fps = np.asarray(fps, dtype=np.uint64)
-    counts = np.asarray(counts, dtype=np.int64)
+    counts = np.asarray(counts)
+    if counts.dtype.kind not in "iu":
+        counts = counts.astype(np.int64)
     n_old = len(existing.member_fps)
-    fresh = ~np.isin(fps, existing.member_fps) if n_old else np.ones(len(fps), dtype=bool)
-    new_fps, new_counts = fps[fresh], counts[fresh]
-    everything = np.concatenate([existing.member_fps, new_fps])
+    if n_old:
+        fresh = ~np.isin(fps, existing.member_fps)
+        new_fps, new_counts = fps[fresh], counts[fresh]
+        del fresh
+        everything = np.concatenate([existing.member_fps, new_fps])
+    else:
+        new_fps, new_counts = fps, counts
+        everything = fps
+    n_all = len(everything)
     # leaders: existing representatives first, then this drop's most frequent fingerprints
-    is_rep = np.zeros(n_old, dtype=bool)
+    top = np.iinfo(np.uint32).max
+    priority = np.empty(n_all, dtype=np.uint32)
     if n_old:
         is_rep = existing.member_fps == existing.representatives[existing.member_template]
-    priority = np.concatenate([np.where(is_rep, 1 << 62, 0), new_counts]).astype(np.int64)
-    labels = np.arange(len(everything), dtype=np.int64)
+        priority[:n_old] = np.where(is_rep, top, 0)
+    np.minimum(new_counts, top - 1, out=priority[n_old:], casting="unsafe")
+    labels = np.arange(n_all, dtype=_index_type(n_all))
+    pending: list[tuple[np.ndarray, np.ndarray]] = []
+    pending_edges = 0
     for src, dst in edge_batches(everything, priority):
-        useful = (src >= n_old) | (dst >= n_old)  # links among existing members alone change nothing
-        labels = union_edges(labels, src[useful], dst[useful])
+        if n_old:
+            useful = (src >= n_old) | (dst >= n_old)  # links among existing members alone change nothing
+            src, dst = src[useful], dst[useful]
+        pending.append((src.astype(labels.dtype), dst.astype(labels.dtype)))
+        pending_edges += len(src)
+        if pending_edges >= UNION_EDGES:  # each union pass walks every label: batch the edges
+            labels = union_edges(labels, *(np.concatenate(x) for x in zip(*pending, strict=True)))
+            pending, pending_edges = [], 0
+    if pending:
+        labels = union_edges(labels, *(np.concatenate(x) for x in zip(*pending, strict=True)))
+    del priority, pending
 
     n_templates = len(existing.ids)
     # per component: which existing templates it touches
@@ -259,9 +397,18 @@ def plan_templates(fps: np.ndarray, counts: np.ndarray, existing: ExistingTempla
     new_labels = labels[n_old:]
     comp_templates: dict[int, set[int]] = {}
     if n_old and len(new_labels):
-        involved_old = np.flatnonzero(np.isin(old_labels, new_labels))  # components this drop adds to
+        touched = np.zeros(n_all, dtype=bool)
+        touched[new_labels] = True
+        involved_old = np.flatnonzero(touched[old_labels])  # components this drop adds to
+        del touched
         pairs = np.unique(
-            np.stack([old_labels[involved_old], existing.member_template[involved_old]]), axis=1
+            np.stack(
+                [
+                    old_labels[involved_old].astype(np.int64),
+                    existing.member_template[involved_old].astype(np.int64),
+                ]
+            ),
+            axis=1,
         )
         for lab, t in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
             comp_templates.setdefault(lab, set()).add(t)
@@ -290,15 +437,26 @@ def plan_templates(fps: np.ndarray, counts: np.ndarray, existing: ExistingTempla
 
     new_templates: list[NewTemplate] = []
     added: dict[str, list[np.ndarray]] = {}
+    names: dict[str, int] = {}
     map_fp_parts: list[np.ndarray] = []
-    map_id_parts: list[np.ndarray] = []
+    map_index_parts: list[np.ndarray] = []
 
     if len(new_fps):
-        # most fingerprints are unique prompts in no group: skip them without a Python loop
-        labels_seen, inverse = np.unique(new_labels, return_inverse=True)
-        totals = np.bincount(inverse, weights=new_counts, minlength=len(labels_seen))
+        # most fingerprints are unique prompts in no group: keep only those grouped with another fingerprint
+        # (a component's root or a node pointing at another root) or seen at least twice
+        grouped = np.zeros(n_all, dtype=bool)
+        moved = np.flatnonzero(labels != np.arange(n_all, dtype=labels.dtype))
+        grouped[moved] = True
+        grouped[labels[moved]] = True
+        del moved
+        candidates = grouped[n_old:]
+        candidates |= new_counts >= 2
+        wanted = np.flatnonzero(candidates)
+        del grouped, candidates
+        labels_seen, inverse = np.unique(new_labels[wanted], return_inverse=True)
+        totals = np.bincount(inverse, weights=new_counts[wanted], minlength=len(labels_seen))
         joins = np.isin(labels_seen, np.fromiter(survivors, dtype=np.int64, count=len(survivors)))
-        wanted = np.flatnonzero((joins | (totals >= 2))[inverse])
+        wanted = wanted[(joins | (totals >= 2))[inverse]]
         order = wanted[np.argsort(new_labels[wanted], kind="stable")]
         sorted_labels = new_labels[order]
         starts = (
@@ -315,29 +473,37 @@ def plan_templates(fps: np.ndarray, counts: np.ndarray, existing: ExistingTempla
                 tid = existing.ids[survivors[lab]]
                 added.setdefault(tid, []).append(g_fps)
             else:
-                best = np.lexsort((g_fps, -g_counts))[0]
+                best = np.lexsort((g_fps, -g_counts.astype(np.int64)))[0]
                 rep = int(g_fps[best])
                 tid = template_id_for(rep)
                 new_templates.append(NewTemplate(tid, rep, np.sort(g_fps)))
             map_fp_parts.append(g_fps)
-            map_id_parts.append(np.full(len(g_fps), tid, dtype=object))
+            map_index_parts.append(np.full(len(g_fps), names.setdefault(tid, len(names)), dtype=np.int32))
     if n_old and old_seen.any():
         seen_idx = np.flatnonzero(old_seen)
-        ids = np.array(existing.ids, dtype=object)[redirect[existing.member_template[seen_idx]]]
+        surviving = redirect[existing.member_template[seen_idx]]
+        positions = np.array(
+            [names.setdefault(existing.ids[t], len(names)) for t in range(n_templates)], dtype=np.int32
+        )
         map_fp_parts.append(existing.member_fps[seen_idx])
-        map_id_parts.append(ids)
+        map_index_parts.append(positions[surviving])
 
     if map_fp_parts:
         map_fps = np.concatenate(map_fp_parts)
-        map_ids = np.concatenate(map_id_parts)
+        map_index = np.concatenate(map_index_parts)
         order = np.argsort(map_fps, kind="stable")
-        map_fps, map_ids = map_fps[order], map_ids[order]
+        map_fps, map_index = map_fps[order], map_index[order]
     else:
-        map_fps, map_ids = np.zeros(0, np.uint64), np.zeros(0, dtype=object)
+        map_fps, map_index = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+    used = np.unique(map_index)  # drop names only registered for positions (existing ids not seen)
+    remap = np.full(len(names), -1, dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    by_position = list(names)
     return TemplatePlan(
         new=tuple(sorted(new_templates, key=lambda t: t.template_id)),
         added={tid: np.sort(np.concatenate(parts)) for tid, parts in sorted(added.items())},
         merges=merges,
         map_fps=map_fps,
-        map_ids=map_ids,
+        map_index=remap[map_index],
+        names=tuple(by_position[i] for i in used.tolist()),
     )

@@ -253,10 +253,11 @@ def combine_partials(parts: dict[str, pa.Table], plan: TemplatePlan) -> SessionF
         .group_by(["session_id", "fp"], use_threads=False)
         .aggregate([("n", "sum"), ("first", "min"), ("last", "max")])
     )
-    tids = plan.lookup(fps["fp"].to_numpy())
-    keep = tids.astype(bool)  # template ids are non-empty strings, misses are None
+    index = plan.lookup_index(fps["fp"].to_numpy())
+    keep = index >= 0
     fps = fps.filter(pa.array(keep))
-    fps = fps.append_column("template_id", pa.array(tids[keep].tolist(), type=pa.string()))
+    names = pa.array(plan.names, type=pa.string())
+    fps = fps.append_column("template_id", names.take(pa.array(index[keep])))
     templates = fps.group_by(["session_id", "template_id"], use_threads=False).aggregate(
         [("n_sum", "sum"), ("first_min", "min"), ("last_max", "max")]
     )

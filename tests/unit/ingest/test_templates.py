@@ -113,3 +113,16 @@ def test_cap_members_keeps_the_representative_and_the_closest() -> None:
     kept = cap_members(members, BASE_A, cap=2)
     assert set(kept.tolist()) == {BASE_A, flip(BASE_A, 1)}
     assert int(hamming(kept, np.full(2, BASE_A, dtype=np.uint64)).max()) == 1
+
+
+def test_uint32_counts_and_index_lookup_match_the_id_lookup() -> None:
+    counts = {BASE_A: 4, flip(BASE_A, 1): 1, BASE_B: 2, flip(BASE_B, 7, 9): 1}
+    counts.update({int(v): 1 for v in RNG.integers(0, 2**63, 2000, dtype=np.int64).astype(np.uint64)})
+    fps, n = arrays(counts)
+    plan = plan_templates(fps, n.astype(np.uint32), ExistingTemplates.empty())
+    assert groups(plan) == groups(plan_templates(fps, n, ExistingTemplates.empty()))
+    index = plan.lookup_index(fps)
+    ids = plan.lookup(fps)
+    assert ((index >= 0) == (ids != None)).all()  # noqa: E711 - elementwise on an object array
+    assert [plan.names[i] for i in index[index >= 0]] == list(ids[index >= 0])
+    assert len(plan.names) == 2

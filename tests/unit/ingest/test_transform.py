@@ -44,13 +44,7 @@ ROWS = [
     ("s2", "a2", 5, "m2", "reasoning", "00000000000000ff", 40, 4, True),
     ("s3", "a3", 7, "m1", "other", "2222222222222222", 50, 5, False),
 ]
-PLAN = TemplatePlan(
-    new=(),
-    added={},
-    merges={},
-    map_fps=np.array([0xFE, 0xFF], dtype=np.uint64),
-    map_ids=np.array(["t1", "t1"], dtype=object),
-)
+PLAN = TemplatePlan.from_ids(np.array([0xFE, 0xFF], dtype=np.uint64), ["t1", "t1"])
 
 
 def combined(chunks: list[pd.DataFrame], partitions: int) -> dict[str, dict[str, object]]:
