@@ -248,10 +248,11 @@ def admin_import(args: list[str], scratch: Path) -> float:
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     cmd = [
         "java", "-Xmx1g", "-cp", f"{neo4j_lib()}/*", "org.neo4j.cli.AdminTool", "database", "import", "full", "neo4j",
-        "--overwrite-destination=true", "--array-delimiter=;", "--skip-bad-relationships=false", "--verbose", *args,
+        "--overwrite-destination=true", "--array-delimiter=;", "--skip-bad-relationships=false", "--verbose",
+        f"--report-file={scratch / 'import.report'}", *args,
     ]  # fmt: skip
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=scratch)
     seconds = time.perf_counter() - started
     if proc.returncode != 0:
         raise RuntimeError(f"neo4j-admin import failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
