@@ -3,6 +3,8 @@ the forms that start a job and create, pause, resume and delete schedules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -91,25 +93,28 @@ def ingest_start(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Give the drop folder to ingest.")
         return redirect("ingest-jobs")
-    try:
-        job = services.start_ingest_by_hand(
+    return _queue_job(
+        request,
+        lambda: services.start_ingest_by_hand(
             form.cleaned_data["drop_path"],
             by=request.user,  # type: ignore[arg-type]
             run_detection=form.cleaned_data["run_detection"],
-        )
-    except services.PathRefused as exc:
-        messages.error(request, f"Refused: {exc}")
-        return redirect("ingest-jobs")
-    messages.success(request, f"Ingest job #{job.pk} queued.")
-    return redirect("ingest-jobs")
+        ),
+    )
 
 
 @require_POST
 @role_required(Role.ADMIN)
 def ingest_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Run a finished job's drop again as a new job."""
+    job = _job(pk)
+    return _queue_job(request, lambda: services.retry_ingest_job(job, by=request.user))  # type: ignore[arg-type]
+
+
+def _queue_job(request: HttpRequest, start: Callable[[], IngestJob]) -> HttpResponse:
+    """Start a job, say so (or why the path was refused) and go back to the job list."""
     try:
-        job = services.retry_ingest_job(_job(pk), by=request.user)  # type: ignore[arg-type]
+        job = start()
     except services.PathRefused as exc:
         messages.error(request, f"Refused: {exc}")
         return redirect("ingest-jobs")

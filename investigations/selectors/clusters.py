@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -387,14 +388,27 @@ _cache = _LocalCache(CACHE_ENTRIES)
 def clear_cluster_cache() -> None:
     """Forget every cached cluster aggregate of this process (tests; after a graph was rebuilt). Shared entries
     need no clearing: their keys name the run and the latest ingest, so a rebuilt graph never meets them."""
+    global _stamp
     _cache.clear()
+    _stamp = (-_STAMP_SECONDS, 0.0)
+
+
+_STAMP_SECONDS = 1.0
+_stamp: tuple[float, float] = (-_STAMP_SECONDS, 0.0)  # (monotonic time read, stamp)
 
 
 def _graph_stamp() -> float:
     """When the graph last changed under finished runs: the latest finished ingest (account totals and status
-    on a member table come from the graph, so a new ingest must not be answered from an older cache entry)."""
-    latest = IngestJob.objects.filter(finished_at__isnull=False).aggregate(m=models.Max("finished_at"))["m"]
-    return latest.timestamp() if latest else 0.0
+    on a member table come from the graph, so a new ingest must not be answered from an older cache entry).
+    Read at most once a second per process: one page asks for it once per part."""
+    global _stamp
+    read_at, value = _stamp
+    now = time.monotonic()
+    if now - read_at >= _STAMP_SECONDS:
+        latest = IngestJob.objects.filter(finished_at__isnull=False).aggregate(m=models.Max("finished_at"))["m"]
+        value = latest.timestamp() if latest else 0.0
+        _stamp = (now, value)
+    return value
 
 
 def cache_key(cluster: Cluster, part: str) -> str:

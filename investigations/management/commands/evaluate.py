@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from investigations.models import DetectionRun, JobStatus
-from investigations.selectors.detection import evaluate_run, latest_completed_run
+from investigations.management.runs import succeeded_run
+from investigations.selectors.detection import evaluate_run
 
 
 class Command(BaseCommand):
@@ -27,14 +27,7 @@ class Command(BaseCommand):
         labels: Path = options["labels"]
         if not labels.is_file():
             raise CommandError(f"no labels file at {labels}")
-        if options["run"] is not None:
-            run = DetectionRun.objects.filter(pk=options["run"], status=JobStatus.SUCCEEDED).first()
-            if run is None:
-                raise CommandError(f"no succeeded detection run #{options['run']}")
-        else:
-            run = latest_completed_run()
-            if run is None:
-                raise CommandError("no completed detection run yet: run `manage.py detect --wait` first")
+        run = succeeded_run(options["run"])
         try:
             result = evaluate_run(run, labels)
         except ValueError as exc:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from investigations.models import DetectionRun, JobStatus
-from investigations.selectors.detection import latest_completed_run
+from investigations.management.runs import succeeded_run
 from investigations.services.detection import export_clusters
 
 
@@ -23,13 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--run", type=int, default=None, help="a specific succeeded run instead of the latest")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["run"] is not None:
-            run = DetectionRun.objects.filter(pk=options["run"], status=JobStatus.SUCCEEDED).first()
-            if run is None:
-                raise CommandError(f"no succeeded detection run #{options['run']}")
-        else:
-            run = latest_completed_run()
-            if run is None:
-                raise CommandError("no completed detection run yet: run `manage.py detect --wait` first")
+        run = succeeded_run(options["run"])
         rows = export_clusters(options["out"], run)
         self.stdout.write(f"wrote {rows} rows from detection run #{run.pk} to {options['out']}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.test import Client
@@ -94,3 +97,23 @@ def test_admin_manages_schedules_through_the_api(
     assert not IngestSchedule.objects.filter(pk=pk).exists()
     refused_job = client.post("/api/ingest-jobs/", {"drop_path": "/etc"})
     assert refused_job.status_code == 400
+
+
+def test_admins_start_and_retry_jobs_by_hand_and_see_refusals(
+    client: Client, admin_user: AbstractBaseUser, settings: Any, tmp_path: Path
+) -> None:
+    settings.INGEST_ROOT = tmp_path
+    (tmp_path / "drop-1").mkdir()
+    client.force_login(admin_user)
+    response = client.post("/ingest/start/", {"drop_path": "../outside"}, follow=True)
+    assert "Refused:" in response.content.decode() and not IngestJob.objects.exists()
+
+    response = client.post("/ingest/start/", {"drop_path": "drop-1"}, follow=True)
+    job = IngestJob.objects.get()
+    assert f"Ingest job #{job.pk} queued." in response.content.decode()
+
+    job.status = JobStatus.FAILED
+    job.save(update_fields=["status"])
+    response = client.post(f"/ingest/jobs/{job.pk}/retry/", follow=True)
+    again = IngestJob.objects.exclude(pk=job.pk).get()
+    assert again.drop_path == job.drop_path and f"Ingest job #{again.pk} queued." in response.content.decode()
