@@ -51,25 +51,33 @@ CALL (a) {
   DELETE r
 }
 CALL (a) {
-  MATCH (a)-[:HAD_SESSION]->()-[u:USED_TEMPLATE]->(t)
-  WITH a, t, sum(u.exchanges) AS n, min(u.first_seen) AS first, max(u.last_seen) AS last
+  MATCH (a)-[:HAD_SESSION]->(s)
+  WHERE s.templates IS NOT NULL
+  UNWIND range(0, size(s.templates) - 1) AS i
+  WITH a, s.templates[i] AS id, sum(s.template_exchanges[i]) AS n, min(s.template_first[i]) AS first,
+       max(s.template_last[i]) AS last
+  MATCH (t:PromptTemplate {template_id: id})
   MERGE (a)-[r:USED_TEMPLATE]->(t)
-  SET r.exchanges = n, r.first_seen = first, r.last_seen = last
+  SET r.exchanges = n, r.first_seen = datetime({epochMillis: first}), r.last_seen = datetime({epochMillis: last})
 }
 CALL (a) {
   MATCH (a)-[r:USED_TEMPLATE]->(t)
-  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->()-[:USED_TEMPLATE]->(t) }
+  WHERE NOT EXISTS { MATCH (a)-[:HAD_SESSION]->(s) WHERE t.template_id IN s.templates }
   DELETE r
 }
 CALL (a) {
-  MATCH (a)-[:HAD_SESSION]->()-[u:USED_MODEL]->(m)
-  WITH a, m, sum(u.exchanges) AS n, min(u.first_seen) AS first, max(u.last_seen) AS last
+  MATCH (a)-[:HAD_SESSION]->(s)
+  WHERE s.models IS NOT NULL
+  UNWIND range(0, size(s.models) - 1) AS i
+  WITH a, s.models[i] AS name, sum(s.model_exchanges[i]) AS n, min(s.model_first[i]) AS first,
+       max(s.model_last[i]) AS last
+  MATCH (m:Model {name: name})
   MERGE (a)-[r:USED_MODEL]->(m)
-  SET r.exchanges = n, r.first_seen = first, r.last_seen = last
+  SET r.exchanges = n, r.first_seen = datetime({epochMillis: first}), r.last_seen = datetime({epochMillis: last})
 }
 CALL (a) {
   MATCH (a)-[r:USED_MODEL]->(m)
-  WHERE NOT EXISTS { (a)-[:HAD_SESSION]->()-[:USED_MODEL]->(m) }
+  WHERE NOT EXISTS { MATCH (a)-[:HAD_SESSION]->(s) WHERE m.name IN s.models }
   DELETE r
 }
 RETURN count(*) AS written

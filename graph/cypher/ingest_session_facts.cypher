@@ -1,38 +1,24 @@
-// Replace the exchange facts of existing sessions (a re-sent period replaces, never adds) and their
-// template and model facts; returns each session's account so account facts can be recomputed.
-UNWIND $rows AS row
-MATCH (s:Session {session_id: row.session_id})
-SET s.exchanges = row.exchanges,
-    s.input_tokens = row.input_tokens,
-    s.output_tokens = row.output_tokens,
-    s.reasoning_exchanges = row.reasoning_exchanges,
-    s.cap_counts = row.cap_counts,
-    s.hours = row.hours,
-    s.hour_counts = row.hour_counts,
-    s.first_seen = CASE WHEN row.first_seen IS NULL THEN null ELSE datetime({epochMillis: row.first_seen}) END,
-    s.last_seen = CASE WHEN row.last_seen IS NULL THEN null ELSE datetime({epochMillis: row.last_seen}) END
-WITH s, row
-CALL (s, row) {
-  MATCH (s)-[r:USED_TEMPLATE]->(t)
-  WHERE NOT t.template_id IN [x IN row.templates | x.id]
-  DELETE r
-}
-CALL (s, row) {
-  UNWIND row.templates AS x
-  MATCH (t:PromptTemplate {template_id: x.id})
-  MERGE (s)-[r:USED_TEMPLATE]->(t)
-  SET r.exchanges = x.n, r.first_seen = datetime({epochMillis: x.first}), r.last_seen = datetime({epochMillis: x.last})
-}
-CALL (s, row) {
-  MATCH (s)-[r:USED_MODEL]->(m)
-  WHERE NOT m.name IN [x IN row.models | x.name]
-  DELETE r
-}
-CALL (s, row) {
-  UNWIND row.models AS x
-  MATCH (m:Model {name: x.name})
-  MERGE (s)-[r:USED_MODEL]->(m)
-  SET r.exchanges = x.n, r.first_seen = datetime({epochMillis: x.first}), r.last_seen = datetime({epochMillis: x.last})
-}
+// Replace the exchange, template and model facts of existing sessions (a re-sent period replaces, never
+// adds); returns each session's account so account facts can be recomputed.
+UNWIND range(0, size($c.session_id) - 1) AS i
+MATCH (s:Session {session_id: $c.session_id[i]})
+SET s.exchanges = $c.exchanges[i],
+    s.input_tokens = $c.input_tokens[i],
+    s.output_tokens = $c.output_tokens[i],
+    s.reasoning_exchanges = $c.reasoning_exchanges[i],
+    s.cap_counts = $c.cap_counts[i],
+    s.hours = $c.hours[i],
+    s.hour_counts = $c.hour_counts[i],
+    s.first_seen = CASE WHEN $c.first_seen[i] IS NULL THEN null ELSE datetime({epochMillis: $c.first_seen[i]}) END,
+    s.last_seen = CASE WHEN $c.last_seen[i] IS NULL THEN null ELSE datetime({epochMillis: $c.last_seen[i]}) END,
+    s.templates = $c.templates[i],
+    s.template_exchanges = $c.template_exchanges[i],
+    s.template_first = $c.template_first[i],
+    s.template_last = $c.template_last[i],
+    s.models = $c.models[i],
+    s.model_exchanges = $c.model_exchanges[i],
+    s.model_first = $c.model_first[i],
+    s.model_last = $c.model_last[i]
+WITH s
 OPTIONAL MATCH (a)-[:HAD_SESSION]->(s)
 RETURN a.account_id AS account_id

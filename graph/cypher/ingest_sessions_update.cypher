@@ -1,15 +1,15 @@
 // Sessions that already exist: replace their properties and their account, key, IP and client links
 // (exchange facts are replaced by ingest_session_facts when the drop has exchanges for them).
-UNWIND $rows AS row
-MATCH (s:Session {session_id: row.session_id})
-MATCH (a:Account {account_id: row.account_id})
-MATCH (k:APIKey {key_id: row.api_key_id})
-MATCH (ip:IP {address: row.ip})
-SET s.started_at = datetime({epochMillis: row.started_at}),
-    s.ended_at = datetime({epochMillis: row.ended_at}),
-    s.user_agent = row.user_agent,
-    s.asn = row.asn
-WITH s, a, k, ip, row
+UNWIND range(0, size($c.session_id) - 1) AS i
+MATCH (s:Session {session_id: $c.session_id[i]})
+MATCH (a:Account {account_id: $c.account_id[i]})
+MATCH (k:APIKey {key_id: $c.api_key_id[i]})
+MATCH (ip:IP {address: $c.ip[i]})
+SET s.started_at = datetime({epochMillis: $c.started_at[i]}),
+    s.ended_at = datetime({epochMillis: $c.ended_at[i]}),
+    s.user_agent = $c.user_agent[i],
+    s.asn = $c.asn[i]
+WITH s, a, k, ip, i
 CALL (s, a) {
   MATCH (other)-[r:HAD_SESSION]->(s)
   WHERE other <> a
@@ -34,13 +34,13 @@ CALL (s, ip) {
 CALL (s, ip) {
   MERGE (s)-[:FROM_IP]->(ip)
 }
-CALL (s, row) {
+CALL (s, i) {
   MATCH (s)-[r:WITH_CLIENT]->(c)
-  WHERE row.client_fingerprint IS NULL OR c.fingerprint <> row.client_fingerprint
+  WHERE $c.client_fingerprint[i] IS NULL OR c.fingerprint <> $c.client_fingerprint[i]
   DELETE r
 }
-CALL (s, row) {
-  MATCH (c:ClientFingerprint {fingerprint: row.client_fingerprint})
+CALL (s, i) {
+  MATCH (c:ClientFingerprint {fingerprint: $c.client_fingerprint[i]})
   MERGE (s)-[:WITH_CLIENT]->(c)
 }
 RETURN count(*) AS written

@@ -22,5 +22,5 @@ RETURN s.session_id AS session_id,
        asn.type AS asn_type,
        k.key_id AS api_key,
        cf.fingerprint AS client_fingerprint,
-       [(s)-[u:USED_MODEL]->(m:Model) | m.name] AS models
+       coalesce(s.models, []) AS models
 ORDER BY started_at__ms DESC, session_id

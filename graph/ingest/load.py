@@ -17,11 +17,11 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -62,6 +62,7 @@ from graph.ingest.transform import (
 from graph.schema import apply_schema
 
 Checkpoint = dict[str, Any]
+B = TypeVar("B", bound=Sized)  # a batch: rows (one map each) or Columns
 Progress = Callable[[str, float], None]
 
 BATCH = {"default": 5_000, "sessions": 2_500, "account_facts": 5_000, "recompute": 500}
@@ -141,12 +142,31 @@ class _Writer:
             raise self.error
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A batch as parallel lists, sent as the parameter `$c` of a query that reads row i as `$c.<field>[i]`
+    (`UNWIND range(0, size($c.<key>) - 1) AS i`): one list per field instead of one map per row is far less
+    for the client to build and pack and for the server to unpack."""
+
+    data: dict[str, list[Any]]
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+    def take(self, rows: list[int]) -> Columns:
+        """The given rows, in that order."""
+        return Columns({k: [v[i] for i in rows] for k, v in self.data.items()}, len(rows))
+
+
 def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
     return [r.data() for r in tx.run(cypher(name), params)]
 
 
-def _run_checked(tx: ManagedTransaction, name: str, rows: list[dict[str, Any]], **params: Any) -> None:
-    result = _run(tx, name, rows=rows, **params)
+def _run_checked(
+    tx: ManagedTransaction, name: str, rows: list[dict[str, Any]] | Columns, **params: Any
+) -> None:
+    result = _run(tx, name, c=rows.data, **params) if isinstance(rows, Columns) else _run(tx, name, rows=rows, **params)
     written = result[0]["written"] if result else 0
     if written != len(rows):
         raise WriteMismatch(f"{name}: wrote {written} of {len(rows)} rows (a referenced node is missing)")
@@ -160,6 +180,12 @@ def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, A
 def _table_batches(table: pa.Table, size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, table.num_rows, size):
         yield table.slice(start, size).to_pylist()
+
+
+def _column_batches(table: pa.Table, size: int) -> Iterator[Columns]:
+    for start in range(0, table.num_rows, size):
+        part = table.slice(start, size)
+        yield Columns({name: part.column(name).to_pylist() for name in part.column_names}, part.num_rows)
 
 
 @dataclass(frozen=True)
@@ -208,7 +234,9 @@ class Loader:
 
     def _plan_steps(self) -> list[tuple[str, float]]:
         steps: list[tuple[str, float]] = []
-        for name in ("schema", "dimensions", "accounts", "billing", "api_keys", "templates"):
+        # templates early: its plan is all that preparing the first session partition needs, so that runs
+        # on the prefetch thread while Neo4j writes the entities
+        for name in ("schema", "templates", "dimensions", "accounts", "billing", "api_keys"):
             steps.append((name, STEP_WEIGHTS[name]))
         share = STEP_WEIGHTS["sessions"] / max(self.manifest.partitions, 1)
         steps.extend((f"sessions:{p}", share) for p in range(self.manifest.partitions))
@@ -275,10 +303,10 @@ class Loader:
         self,
         writer: _Writer,
         step: str,
-        batches: Iterator[list[dict[str, Any]]] | list[list[dict[str, Any]]],
-        work: Callable[[list[dict[str, Any]]], Callable[[ManagedTransaction], Any]],
+        batches: Iterable[B],
+        work: Callable[[B], Callable[[ManagedTransaction], Any]],
         total: int | None = None,
-        key_of: Callable[[list[dict[str, Any]]], str] | None = None,
+        key_of: Callable[[B], str] | None = None,
     ) -> None:
         """Submit batches of one step, skipping those a previous attempt committed (the checkpoint keeps the
         longest run of committed batches from the first: with parallel writers, later ones may be replayed)."""
@@ -339,10 +367,24 @@ class Loader:
         for p in range(self.manifest.partitions):
             yield self._sessions(p).select(columns)
 
+    def _find_new_accounts(self) -> None:
+        """Record once which of the drop's accounts are not in the graph yet (kept for retries: by then the
+        first attempt may have written them)."""
+        path = self.work / "new_accounts.arrow"
+        if path.is_file():
+            return
+        ids = pc.unique(self._staged("accounts")["account_id"].combine_chunks()).to_pylist()
+        existing: set[str] = set()
+        for start in range(0, len(ids), 20_000):
+            existing.update(
+                r["id"] for r in self.graph.read("ingest_lookup_accounts", ids=ids[start : start + 20_000])
+            )
+        write_ids(path, pa.array([i for i in ids if i not in existing], pa.string()))
+
     def _new_accounts(self) -> set[str]:
         path = self.work / "new_accounts.arrow"
         if not path.is_file():
-            return set()
+            raise RuntimeError("new accounts are looked up before the accounts step")
         if not hasattr(self, "_new_cache"):
             self._new_cache = set(read_arrow(path)["id"].to_pylist())
         return self._new_cache
@@ -419,27 +461,23 @@ class Loader:
         ]
 
         size = BATCH["default"]
+        # independent MERGEs on the parallel writers; subnet-to-ASN links need both ends committed first
         for name, rows in (
-            ("ingest_organizations", orgs), ("ingest_email_domains", domains), ("ingest_devices", devices),
-            ("ingest_ips", ip_rows), ("ingest_asns", asn_rows),
-            ("ingest_subnet_asns", [{"prefix": p, "number": n} for p, n in subnet_asn]),
-            ("ingest_clients", clients), ("ingest_payment_instruments", instrument_rows),
-            ("ingest_billing_addresses", address_rows), ("ingest_billing_names", names), ("ingest_models", models),
+            ("ingest_ips", ip_rows), ("ingest_devices", devices), ("ingest_email_domains", domains),
+            ("ingest_organizations", orgs), ("ingest_asns", asn_rows), ("ingest_clients", clients),
+            ("ingest_payment_instruments", instrument_rows), ("ingest_billing_addresses", address_rows),
+            ("ingest_billing_names", names), ("ingest_models", models),
         ):  # fmt: skip
-            self._write(writer, f"{step}:{name}", _batches(rows, size), self._statement(name))
+            self._write(self.parallel, f"{step}:{name}", _batches(rows, size), self._statement(name))
+        self.parallel.drain()
+        pairs_rows = [{"prefix": p, "number": n} for p, n in subnet_asn]
+        self._write(
+            self.parallel, f"{step}:ingest_subnet_asns", _batches(pairs_rows, size), self._statement("ingest_subnet_asns")
+        )
 
     def _step_accounts(self, writer: _Writer, step: str) -> None:
         accounts = self._staged("accounts")
-        path = self.work / "new_accounts.arrow"
-        if not path.is_file():
-            ids = pc.unique(accounts["account_id"].combine_chunks()).to_pylist()
-            existing: set[str] = set()
-            for start in range(0, len(ids), 20_000):
-                existing.update(
-                    r["id"]
-                    for r in self.graph.read("ingest_lookup_accounts", ids=ids[start : start + 20_000])
-                )
-            write_ids(path, pa.array([i for i in ids if i not in existing], pa.string()))
+        self._find_new_accounts()
         rows = pa.table(
             {
                 "account_id": accounts["account_id"],
@@ -455,11 +493,9 @@ class Loader:
                 "signup_fingerprint": accounts["signup_fingerprint"],
             }
         )
-        size = BATCH["default"]
-        batches = (
-            keep_last(rows.slice(s, size), "account_id").to_pylist() for s in range(0, rows.num_rows, size)
-        )
-        self._write(writer, step, batches, self._accounts_work, rows.num_rows)
+        # the last row of an account wins; with one row per account, batches commute (parallel writers)
+        rows = keep_last(rows, "account_id")
+        self._write(self.parallel, step, _table_batches(rows, BATCH["default"]), self._accounts_work, rows.num_rows)
 
     def _accounts_work(self, batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
         """One transaction: create the accounts not in the graph yet (a cheap CREATE), replace the others
@@ -480,12 +516,15 @@ class Loader:
         return tx_fn
 
     def _write_keyed(self, writer: _Writer, step: str, rows: pa.Table, key: str, statement: str) -> None:
-        """Write full-record rows in file order; within a batch only the last row of a key is kept (a later
-        row of the same key supersedes it; across batches the later transaction wins)."""
-        size = BATCH["default"]
-        batches = (keep_last(rows.slice(s, size), key).to_pylist() for s in range(0, rows.num_rows, size))
+        """Write full-record rows: only the last row of a key in the file is kept (a later row supersedes
+        it), so batches hold distinct keys and commute."""
+        rows = keep_last(rows, key)
         self._write(
-            writer, step, batches, self._statement(statement, checked=True, as_of=self.as_of), rows.num_rows
+            writer,
+            step,
+            _table_batches(rows, BATCH["default"]),
+            self._statement(statement, checked=True, as_of=self.as_of),
+            rows.num_rows,
         )
 
     def _step_billing(self, writer: _Writer, step: str) -> None:
@@ -493,10 +532,11 @@ class Loader:
         rows = billing.drop_columns([ROW_COLUMN, DUP_COLUMN]).set_column(
             billing.schema.get_field_index("created_at"), "created_at", ms_column(billing["created_at"])
         )
-        self._write_keyed(writer, step, rows, "billing_id", "ingest_billing")
+        self._write_keyed(self.parallel, step, rows, "billing_id", "ingest_billing")
+        self.parallel.drain()  # spend sums the PAID_WITH just written
         ids = [{"id": i} for i in pc.unique(billing["account_id"].combine_chunks()).to_pylist()]
         self._write(
-            writer,
+            self.parallel,
             f"{step}:spend",
             _batches(ids, BATCH["default"]),
             self._ids_statement("ingest_account_spend"),
@@ -505,9 +545,11 @@ class Loader:
     def _step_api_keys(self, writer: _Writer, step: str) -> None:
         pairs = pa.concat_tables(self._all_sessions(["api_key_id", "account_id"]))
         pairs = pairs.group_by(["api_key_id", "account_id"], use_threads=False).aggregate([])
+        # an account's keys in one batch: parallel transactions rarely lock the same account
+        pairs = pairs.sort_by([("account_id", "ascending"), ("api_key_id", "ascending")])
         rows = pa.table({"key_id": pairs["api_key_id"], "account_id": pairs["account_id"]})
         self._write(
-            writer,
+            self.parallel,
             step,
             _table_batches(rows, BATCH["default"]),
             self._statement("ingest_api_keys"),
@@ -535,6 +577,10 @@ class Loader:
             self._write(writer, f"{step}:merge:{merge['gone']}", [[merge]], lambda b: lambda tx: _run(
                 tx, "ingest_templates_merge", keep=b[0]["keep"], gone=b[0]["gone"], members=b[0]["members"]))  # fmt: skip
         self._write(writer, step, _batches(data["writes"], 200), self._statement("ingest_templates_write"))
+        pending = [p for p in range(self.manifest.partitions) if f"sessions:{p}" not in self.state["done"]]
+        if pending:
+            self._find_new_accounts()  # preparing a partition needs them
+            self._prepared_sessions(pending[0])
 
     def _existing_templates(self) -> ExistingTemplates:
         rows = self.graph.read("ingest_templates_existing")
@@ -595,11 +641,11 @@ class Loader:
             self._prepared_sessions(following)
         account_work = self._statement("ingest_account_facts", checked=True)
 
-        def work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
-            return _sessions_work(batch) if "session_id" in batch[0] else account_work(batch)
+        def work(batch: Any) -> Callable[[ManagedTransaction], Any]:
+            return _sessions_work(batch) if isinstance(batch, Columns) else account_work(batch)
 
-        def batches() -> Iterator[list[dict[str, Any]]]:
-            yield from _table_batches(rows, BATCH["sessions"])
+        def batches() -> Iterator[Any]:
+            yield from _column_batches(rows, BATCH["sessions"])
             yield from _table_batches(facts_rows, BATCH["account_facts"])
 
         self._write(
@@ -608,7 +654,7 @@ class Loader:
             batches(),
             work,
             rows.num_rows + facts_rows.num_rows,
-            key_of=lambda batch: "sessions" if "session_id" in batch[0] else "sessions:accounts",
+            key_of=lambda batch: "sessions" if isinstance(batch, Columns) else "sessions:accounts",
         )
 
     def _step_orphans(self, writer: _Writer, step: str) -> None:
@@ -619,15 +665,15 @@ class Loader:
                 continue
             table = read_arrow(path)
 
-            def work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+            def work(batch: Columns) -> Callable[[ManagedTransaction], Any]:
                 def tx_fn(tx: ManagedTransaction) -> None:
-                    for r in _run(tx, "ingest_session_facts", rows=batch):
+                    for r in _run(tx, "ingest_session_facts", c=batch.data):
                         if r["account_id"] is not None:
                             touched.add(r["account_id"])
 
                 return tx_fn
 
-            self._write(writer, f"{step}:{p}", _table_batches(table, BATCH["sessions"]), work)
+            self._write(writer, f"{step}:{p}", _column_batches(table, BATCH["sessions"]), work)
         writer.drain()
         write_ids(self.work / "orphan_accounts.arrow", pa.array(sorted(touched), pa.string()))
 
@@ -656,7 +702,7 @@ class Loader:
             {"id": i} for i in pc.unique(self._staged("accounts")["account_id"].combine_chunks()).to_pylist()
         ]
         self._write(
-            writer,
+            self.parallel,
             step,
             _batches(ids, BATCH["default"]),
             self._ids_statement("ingest_account_defaults"),
@@ -672,7 +718,7 @@ class Loader:
         )
         rows = [{"id": i} for i in sorted(ids)]
         self._write(
-            writer,
+            self.parallel,
             step,
             _batches(rows, BATCH["default"]),
             self._ids_statement("ingest_template_facts"),
@@ -688,21 +734,21 @@ class Loader:
         writer.submit(step, lambda tx: _run(tx, "ingest_drop", **params), (step, 0))
 
 
-def _sessions_work(batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
+def _sessions_work(batch: Columns) -> Callable[[ManagedTransaction], Any]:
     """One transaction: find which sessions exist, create the new ones, replace the existing ones."""
 
     def tx_fn(tx: ManagedTransaction) -> None:
-        ids = [r["session_id"] for r in batch]
+        ids = batch.data["session_id"]
         existing = {r["id"] for r in _run(tx, "ingest_lookup_sessions", ids=ids)}
-        fresh = [r for r in batch if r["session_id"] not in existing]
-        known = [r for r in batch if r["session_id"] in existing]
+        fresh = batch.take([i for i, s in enumerate(ids) if s not in existing]) if existing else batch
+        known = batch.take([i for i, s in enumerate(ids) if s in existing])
         if fresh:
             _run_checked(tx, "ingest_sessions_create", fresh)
         if known:
             _run_checked(tx, "ingest_sessions_update", known)
-            with_facts = [r for r in known if r["has_facts"]]
+            with_facts = known.take([i for i, f in enumerate(known.data["has_facts"]) if f])
             if with_facts:
-                _run(tx, "ingest_session_facts", rows=with_facts)
+                _run(tx, "ingest_session_facts", c=with_facts.data)
 
     return tx_fn
 

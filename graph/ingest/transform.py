@@ -369,8 +369,8 @@ def nest(parents: pa.Array, child_keys: pa.Array, children: pa.Table) -> pa.List
 
 
 def session_rows(sessions: pa.Table, facts: SessionFacts) -> tuple[pa.Table, pa.Table]:
-    """Rows for writing this partition's sessions (file rows joined with their facts and nested template
-    and model facts) and the facts of sessions not in `sessions` (sessions of earlier drops: `orphans`)."""
+    """Rows for writing this partition's sessions (file rows joined with their facts, template and model facts
+    as parallel lists) and the facts of sessions not in `sessions` (sessions of earlier drops: `orphans`)."""
     sessions = keep_last(sessions, "session_id")
     ids = sessions["session_id"].combine_chunks()
     fact_ids = facts.sessions["session_id"].combine_chunks()
@@ -409,20 +409,24 @@ def session_rows(sessions: pa.Table, facts: SessionFacts) -> tuple[pa.Table, pa.
 
 
 def _with_nested(rows: pa.Table, facts: SessionFacts) -> pa.Table:
+    """Append each session's template and model facts as parallel lists (null when it has none): `templates`,
+    `template_exchanges`, `template_first`, `template_last` and the same four for `models` (times in epoch ms)."""
     ids = rows["session_id"].combine_chunks()
     t = facts.templates
-    templates = nest(
-        ids,
-        t["session_id"],
-        pa.table({"id": t["template_id"], "n": t["n"], "first": t["first"], "last": t["last"]}),
-    )
     m = facts.models
-    models = nest(
-        ids,
-        m["session_id"],
-        pa.table({"name": m["model"], "n": m["n"], "first": m["first"], "last": m["last"]}),
-    )
-    return rows.append_column("templates", templates).append_column("models", models)
+    for prefix, plural, keys, table in (
+        ("template", "templates", t["template_id"], t),
+        ("model", "models", m["model"], m),
+    ):
+        nested = nest(ids, table["session_id"], pa.table({"key": keys, "n": table["n"], "first": table["first"],
+                                                          "last": table["last"]}))  # fmt: skip
+        offsets = nested.offsets
+        empty = pc.equal(pc.list_value_length(nested), 0)
+        values = nested.flatten()
+        for name, field in ((plural, "key"), (f"{prefix}_exchanges", "n"), (f"{prefix}_first", "first"),
+                            (f"{prefix}_last", "last")):  # fmt: skip
+            rows = rows.append_column(name, pa.ListArray.from_arrays(offsets, values.field(field), mask=empty))
+    return rows
 
 
 def account_facts(rows: pa.Table, facts: SessionFacts, accounts: pa.Array) -> pa.Table:

@@ -99,8 +99,16 @@ EXPECTED_NODES = {
 EXPECTED_RELATIONSHIPS = {
     "BELONGS_TO": 2, "EMAIL_AT": 3, "SIGNED_UP_FROM": 2, "SIGNED_UP_AT": 2, "PAID_WITH": 2, "BILLED_AT": 2,
     "BILLED_AS": 2, "HAS_KEY": 3, "HAD_SESSION": 4, "USED_KEY": 4, "FROM_IP": 4, "WITH_CLIENT": 3, "IN": 7,
-    "USED_IP": 4, "USED_CLIENT": 2, "USED_TEMPLATE": 4, "USED_MODEL": 7,
+    "USED_IP": 4, "USED_CLIENT": 2, "USED_TEMPLATE": 2, "USED_MODEL": 3,
 }  # fmt: skip
+# Per session, template and model facts are list properties, not relationships (see graph/model.md).
+# Exchanges per model and per template of each session (sess_2 has one unique prompt, sess_4 none).
+EXPECTED_SESSION_LISTS = {
+    "sess_1": ({"m1": 3, "m2": 1}, [3]),
+    "sess_2": ({"m1": 1}, None),
+    "sess_3": ({"m2": 2}, [2]),
+    "sess_4": ({}, None),
+}
 
 
 def write_csv(path: Path, rows: list[dict[str, str]], columns: list[str] | None = None) -> None:

@@ -72,6 +72,15 @@ def test_small_drop_exchange_facts(ingest: Ingest, tmp_path: Path, graph: Graph)
         "s4", "MATCH (s:Session {session_id: 'sess_4'}) RETURN s.exchanges AS n, s.cap_counts AS c"
     )[0]
     assert s4 == {"n": 0, "c": [0] * 9}
+    lists = graph.auto(
+        "sl",
+        "MATCH (s:Session) RETURN s.session_id AS id, s.models AS m, s.model_exchanges AS mn, "
+        "s.template_exchanges AS tn, s.template_first AS tf, s.template_last AS tl ORDER BY id",
+    )
+    got = {r["id"]: (dict(zip(r["m"] or [], r["mn"] or [], strict=True)), r["tn"]) for r in lists}
+    assert got == drops.EXPECTED_SESSION_LISTS
+    ms = int(datetime(2026, 9, 1, 8, 1, tzinfo=UTC).timestamp()) * 1000  # template first/last: epoch ms
+    assert (lists[0]["tf"], lists[0]["tl"]) == ([ms], [ms + 69 * 60_000])
     t = graph.auto(
         "t", "MATCH (t:PromptTemplate) RETURN t.exchanges AS n, t.accounts AS a, t.fingerprint AS f"
     )[0]
@@ -122,7 +131,7 @@ def test_generated_drop_counts_match_its_files(ingest: Ingest, generated_drop: P
     totals = graph.auto(
         "totals",
         "MATCH (s:Session) WITH sum(s.exchanges) AS s CALL () { MATCH (a:Account) RETURN sum(a.exchanges) AS a } "
-        "CALL () { MATCH (:Session)-[r:USED_MODEL]->() RETURN sum(r.exchanges) AS m } RETURN s, a, m",
+        "CALL () { MATCH (s:Session) UNWIND coalesce(s.model_exchanges, []) AS n RETURN sum(n) AS m } RETURN s, a, m",
     )[0]
     assert totals == {"s": exchanges, "a": exchanges, "m": exchanges}
     assert drops.duplicate_relationships(graph) == []
@@ -302,7 +311,7 @@ def test_later_drop_updates_entities_and_replaces_a_resent_period(
 def _template_sessions(graph: Graph) -> list[tuple[str, list[str]]]:
     rows = graph.auto(
         "ts",
-        "MATCH (t:PromptTemplate) OPTIONAL MATCH (s:Session)-[:USED_TEMPLATE]->(t) "
+        "MATCH (t:PromptTemplate) OPTIONAL MATCH (s:Session) WHERE t.template_id IN s.templates "
         "WITH t, s ORDER BY s.session_id RETURN t.exchanges AS n, collect(s.session_id) AS sessions",
     )
     return sorted((str(r["n"]), r["sessions"]) for r in rows)
@@ -338,6 +347,10 @@ def test_a_bridging_fingerprint_merges_two_templates(ingest: Ingest, tmp_path: P
         )
         for i in range(3, 5)
     ]
+    # sess_1 used both: its list must end with one entry holding both counts
+    right.append(
+        drops._exchange(5, "sess_1", "acct_1", "2026-09-01T08:09:00Z", "m1", "coding", drops.variant((3, 4, 5)), False)
+    )
     ingest(small_drop(tmp_path / "a", exchanges=left + right))
     assert node_counts(graph)["PromptTemplate"] == 2
     # the template base is 3 bits from each group: it joins them
@@ -349,8 +362,22 @@ def test_a_bridging_fingerprint_merges_two_templates(ingest: Ingest, tmp_path: P
     result = ingest(small_drop(tmp_path / "b", sessions=drops.SESSIONS[1:2], exchanges=bridge))
     assert result.templates_merged == 1
     assert node_counts(graph)["PromptTemplate"] == 1
-    t = graph.auto("t", "MATCH (t:PromptTemplate) RETURN t.exchanges AS n, t.accounts AS a")[0]
-    assert t == {"n": 5, "a": 2}
+    t = graph.auto("t", "MATCH (t:PromptTemplate) RETURN t.exchanges AS n, t.accounts AS a, t.template_id AS id")[0]
+    assert (t["n"], t["a"]) == (6, 2)
+    lists = graph.auto(
+        "l",
+        "MATCH (s:Session) WHERE s.templates IS NOT NULL "
+        "RETURN s.session_id AS s, s.templates AS t, s.template_exchanges AS n ORDER BY s",
+    )
+    assert lists == [
+        {"s": "sess_1", "t": [t["id"]], "n": [3]},
+        {"s": "sess_2", "t": [t["id"]], "n": [1]},
+        {"s": "sess_3", "t": [t["id"]], "n": [2]},
+    ]
+    used = graph.auto(
+        "u", "MATCH (a:Account)-[r:USED_TEMPLATE]->() RETURN a.account_id AS a, r.exchanges AS n ORDER BY a"
+    )
+    assert used == [{"a": "acct_1", "n": 4}, {"a": "acct_2", "n": 2}]
     assert drops.duplicate_relationships(graph) == []
 
 

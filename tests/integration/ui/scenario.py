@@ -297,10 +297,10 @@ FOREACH (f IN CASE WHEN row.client IS NULL THEN [] ELSE [row.client] END |
   MERGE (cf:ClientFingerprint {fingerprint: f}) MERGE (s)-[:WITH_CLIENT]->(cf))
 FOREACH (t IN CASE WHEN row.template IS NULL THEN [] ELSE [row.template] END |
   MERGE (pt:PromptTemplate {template_id: t})
-  MERGE (s)-[r:USED_TEMPLATE]->(pt) SET r.exchanges = row.props.exchanges)
+  SET s.templates = [t], s.template_exchanges = [row.props.exchanges])
 FOREACH (m IN CASE WHEN row.model IS NULL THEN [] ELSE [row.model] END |
   MERGE (mo:Model {name: m})
-  MERGE (s)-[r:USED_MODEL]->(mo) SET r.exchanges = row.props.exchanges)
+  SET s.models = [m], s.model_exchanges = [row.props.exchanges])
 """
 
 _WRITE_MODELS = """
