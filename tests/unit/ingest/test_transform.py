@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from graph.ingest.load import _column_batches
 from graph.ingest.templates import TemplatePlan
 from graph.ingest.transform import (
     combine_partials,
@@ -13,6 +14,7 @@ from graph.ingest.transform import (
     fingerprint_words,
     keep_last,
     reduce_exchanges,
+    session_rows,
     subnet_of,
 )
 
@@ -101,3 +103,42 @@ def test_email_domains_and_subnets() -> None:
     assert domains.to_pylist() == ["gmail.com", "corp.io", None, None]
     assert subnet_of("10.1.2.3") == (4, "10.1.2.0/24")
     assert subnet_of("2001:db8:abcd:12::1") == (6, "2001:db8:abcd::/48")
+
+
+def test_session_rows_carry_template_and_model_facts_as_parallel_lists() -> None:
+    result = combine_partials(reduce_exchanges(frame(ROWS), 1).partials[0], PLAN)
+    sessions = pa.table(
+        {
+            "session_id": ["s1", "s3", "s4"],
+            "account_id": ["a1", "a3", "a4"],
+            **{c: [None] * 3 for c in ("api_key_id", "ip", "client_fingerprint", "user_agent")},
+            "asn": pa.array([None] * 3, pa.int64()),
+            "started_at": pa.array([T0.value] * 3, pa.timestamp("ns", tz="UTC")),
+            "ended_at": pa.array([T0.value] * 3, pa.timestamp("ns", tz="UTC")),
+        }
+    )
+    rows, orphans = session_rows(sessions, result)
+    by_id = {r["session_id"]: r for r in rows.to_pylist()}
+    s1 = by_id["s1"]
+    ms = int(T0.timestamp() * 1000)
+    assert (s1["templates"], s1["template_exchanges"]) == (["t1"], [2])
+    assert (s1["template_first"], s1["template_last"]) == ([ms], [ms + 30 * 60_000])
+    assert dict(zip(s1["models"], s1["model_exchanges"], strict=True)) == {"m1": 2, "m2": 1}
+    assert sorted(zip(s1["models"], s1["model_first"], s1["model_last"], strict=True)) == [
+        ("m1", ms, ms + 30 * 60_000),
+        ("m2", ms + 90 * 60_000, ms + 90 * 60_000),
+    ]
+    assert by_id["s3"]["templates"] is None and by_id["s3"]["models"] == ["m1"]
+    assert by_id["s4"]["templates"] is None and by_id["s4"]["models"] is None and by_id["s4"]["exchanges"] == 0
+    assert orphans["session_id"].to_pylist() == ["s2"]  # facts of a session of an earlier drop
+    assert orphans["models"].to_pylist() == [["m2"]]
+
+
+def test_column_batches_and_take_keep_rows_aligned() -> None:
+    table = pa.table({"id": ["a", "b", "c", "d", "e"], "n": [1, 2, 3, 4, 5], "l": [[1], [], None, [2, 3], [4]]})
+    batches = list(_column_batches(table, 2))
+    assert [len(b) for b in batches] == [2, 2, 1]
+    assert batches[1].data == {"id": ["c", "d"], "n": [3, 4], "l": [None, [2, 3]]}
+    picked = batches[1].take([1])
+    assert picked.data == {"id": ["d"], "n": [4], "l": [[2, 3]]} and len(picked) == 1
+    assert not batches[0].take([])
