@@ -235,7 +235,7 @@ class Loader:
     def _plan_steps(self) -> list[tuple[str, float]]:
         steps: list[tuple[str, float]] = []
         # templates early: its plan is all that preparing the first session partition needs, so that runs
-        # on the prefetch thread while Neo4j writes the entities
+        # on the prefetch thread while Neo4j writes the accounts, billing and keys (see run)
         for name in ("schema", "templates", "dimensions", "accounts", "billing", "api_keys"):
             steps.append((name, STEP_WEIGHTS[name]))
         share = STEP_WEIGHTS["sessions"] / max(self.manifest.partitions, 1)
@@ -272,6 +272,9 @@ class Loader:
                 self.state.pop("batch", None)
                 self._save(force=True)
                 self._weights_done += weight
+                if name == "dimensions":
+                    # after the two steps holding the most memory (template planning, distinct entities)
+                    self._prefetch_first_partition()
         finally:
             for future in self._prefetched.values():
                 future.cancel()
@@ -395,59 +398,72 @@ class Loader:
         apply_schema(self.graph)
 
     def _step_dimensions(self, writer: _Writer, step: str) -> None:
+        """The shared entities, one kind at a time (each kind's rows are dropped once submitted: at scale 1
+        this step holds the most Python objects), as independent MERGEs on the parallel writers."""
+        size = BATCH["default"]
+
+        def write(name: str, rows: list[dict[str, Any]]) -> None:
+            self._write(self.parallel, f"{step}:{name}", _batches(rows, size), self._statement(name))
+
+        def distinct(values: pa.ChunkedArray | pa.Array) -> list[Any]:
+            if isinstance(values, pa.ChunkedArray):
+                values = values.combine_chunks()
+            return [v for v in pc.unique(values).to_pylist() if v is not None]
+
         accounts = self._staged("accounts")
-        billing = self._staged("billing")
+        write("ingest_organizations", [{"org_id": v} for v in distinct(accounts["org_id"])])
+        domains = distinct(email_domains(accounts["email"].combine_chunks()))
+        write("ingest_email_domains", [{"domain": d, "free": d in FREE_MAIL_DOMAINS} for d in domains])
+        write("ingest_devices", [{"fingerprint": v} for v in distinct(accounts["signup_fingerprint"])])
+        signup_ips = accounts["signup_ip"]
+        del accounts
+
         sessions = pa.concat_tables(
-            self._all_sessions(["account_id", "ip", "asn", "asn_name", "asn_type", "client_fingerprint"])
+            self._all_sessions(["ip", "asn", "asn_name", "asn_type", "client_fingerprint"])
         )
-
-        def distinct(values: pa.ChunkedArray) -> list[Any]:
-            return [v for v in pc.unique(values.combine_chunks()).to_pylist() if v is not None]
-
-        orgs = [{"org_id": v} for v in distinct(accounts["org_id"])]
-        domains = [
-            {"domain": d, "free": d in FREE_MAIL_DOMAINS}
-            for d in distinct(pa.chunked_array([email_domains(accounts["email"].combine_chunks())]))
-        ]
-        devices = [{"fingerprint": v} for v in distinct(accounts["signup_fingerprint"])]
-        ips = sorted(set(distinct(accounts["signup_ip"])) | set(distinct(sessions["ip"])))
+        ips = pc.unique(pa.chunked_array([*signup_ips.chunks, *sessions["ip"].chunks], pa.string()).combine_chunks())
+        prefix_of: dict[str, str] = {}
         ip_rows = []
-        for address in ips:
+        for address in sorted(v for v in ips.to_pylist() if v is not None):
             version, prefix = subnet_of(address)
+            prefix_of[address] = prefix
             ip_rows.append({"address": address, "version": version, "prefix": prefix})
+        write("ingest_ips", ip_rows)
+        del ip_rows, ips
         with_asn = sessions.filter(pc.is_valid(sessions["asn"]))
-        asns = with_asn.group_by(["asn"], use_threads=False).aggregate(
-            [("asn_name", "last"), ("asn_type", "last")]
+        asns = with_asn.group_by(["asn"], use_threads=False).aggregate([("asn_name", "last"), ("asn_type", "last")])
+        write(
+            "ingest_asns",
+            [{"number": r["asn"], "name": r["asn_name_last"], "type": r["asn_type_last"]} for r in asns.to_pylist()],
         )
-        asn_rows = [
-            {"number": r["asn"], "name": r["asn_name_last"], "type": r["asn_type_last"]}
-            for r in asns.to_pylist()
-        ]
-        prefix_of = {r["address"]: r["prefix"] for r in ip_rows}
         pairs = with_asn.group_by(["ip", "asn"], use_threads=False).aggregate([])
-        subnet_asn = sorted({(prefix_of[r["ip"]], r["asn"]) for r in pairs.to_pylist()})
-        clients = [{"fingerprint": v} for v in distinct(sessions["client_fingerprint"])]
+        subnet_asn = sorted(
+            set(zip((prefix_of[ip] for ip in pairs["ip"].to_pylist()), pairs["asn"].to_pylist(), strict=True))
+        )
+        del pairs, with_asn, prefix_of
+        write("ingest_clients", [{"fingerprint": v} for v in distinct(sessions["client_fingerprint"])])
+        del sessions
+
+        billing = self._staged("billing")
         instruments = billing.group_by(["payment_fingerprint"], use_threads=False).aggregate(
             [("method", "last"), ("card_bin", "last"), ("issuer_country", "last")]
         )
-        instrument_rows = [
-            {"fingerprint": r["payment_fingerprint"], "method": r["method_last"], "card_bin": r["card_bin_last"],
-             "issuer_country": r["issuer_country_last"]}
-            for r in instruments.to_pylist()
-        ]  # fmt: skip
+        write(
+            "ingest_payment_instruments",
+            [{"fingerprint": r["payment_fingerprint"], "method": r["method_last"], "card_bin": r["card_bin_last"],
+              "issuer_country": r["issuer_country_last"]} for r in instruments.to_pylist()],
+        )  # fmt: skip
         with_address = billing.filter(pc.is_valid(billing["billing_address_hash"]))
         addresses = with_address.group_by(["billing_address_hash"], use_threads=False).aggregate(
             [("billing_country", "last"), ("billing_postal", "last")]
         )
-        address_rows = [
-            {
-                "hash": r["billing_address_hash"],
-                "country": r["billing_country_last"],
-                "postal": r["billing_postal_last"],
-            }
-            for r in addresses.to_pylist()
-        ]
-        names = [{"hash": v} for v in distinct(billing["billing_name_hash"])]
+        write(
+            "ingest_billing_addresses",
+            [{"hash": r["billing_address_hash"], "country": r["billing_country_last"],
+              "postal": r["billing_postal_last"]} for r in addresses.to_pylist()],
+        )  # fmt: skip
+        write("ingest_billing_names", [{"hash": v} for v in distinct(billing["billing_name_hash"])])
+
         releases = keep_last(self._staged("model_releases"), "model")
         released = {
             r["model"]: r["released_at"]
@@ -455,25 +471,11 @@ class Loader:
             .append_column("released_at", ms_column(releases["released_at"]))
             .to_pylist()
         }
-        models = [
-            {"name": m, "released_at": released.get(m)}
-            for m in sorted(set(self.manifest.models) | set(released))
-        ]
-
-        size = BATCH["default"]
-        # independent MERGEs on the parallel writers; subnet-to-ASN links need both ends committed first
-        for name, rows in (
-            ("ingest_ips", ip_rows), ("ingest_devices", devices), ("ingest_email_domains", domains),
-            ("ingest_organizations", orgs), ("ingest_asns", asn_rows), ("ingest_clients", clients),
-            ("ingest_payment_instruments", instrument_rows), ("ingest_billing_addresses", address_rows),
-            ("ingest_billing_names", names), ("ingest_models", models),
-        ):  # fmt: skip
-            self._write(self.parallel, f"{step}:{name}", _batches(rows, size), self._statement(name))
+        models = sorted(set(self.manifest.models) | set(released))
+        write("ingest_models", [{"name": m, "released_at": released.get(m)} for m in models])
+        # subnet-to-ASN links need both ends committed first
         self.parallel.drain()
-        pairs_rows = [{"prefix": p, "number": n} for p, n in subnet_asn]
-        self._write(
-            self.parallel, f"{step}:ingest_subnet_asns", _batches(pairs_rows, size), self._statement("ingest_subnet_asns")
-        )
+        write("ingest_subnet_asns", [{"prefix": p, "number": n} for p, n in subnet_asn])
 
     def _step_accounts(self, writer: _Writer, step: str) -> None:
         accounts = self._staged("accounts")
@@ -577,10 +579,6 @@ class Loader:
             self._write(writer, f"{step}:merge:{merge['gone']}", [[merge]], lambda b: lambda tx: _run(
                 tx, "ingest_templates_merge", keep=b[0]["keep"], gone=b[0]["gone"], members=b[0]["members"]))  # fmt: skip
         self._write(writer, step, _batches(data["writes"], 200), self._statement("ingest_templates_write"))
-        pending = [p for p in range(self.manifest.partitions) if f"sessions:{p}" not in self.state["done"]]
-        if pending:
-            self._find_new_accounts()  # preparing a partition needs them
-            self._prepared_sessions(pending[0])
 
     def _existing_templates(self) -> ExistingTemplates:
         rows = self.graph.read("ingest_templates_existing")
@@ -623,6 +621,12 @@ class Loader:
                 sink.write_table(orphans)
         new = pa.array(sorted(self._new_accounts()), pa.string())
         return rows, account_facts(rows, facts, new)
+
+    def _prefetch_first_partition(self) -> None:
+        pending = [p for p in range(self.manifest.partitions) if f"sessions:{p}" not in self.state["done"]]
+        if pending:
+            self._find_new_accounts()  # preparing a partition needs them
+            self._prepared_sessions(pending[0])
 
     def _prepared_sessions(self, partition: int) -> Future[tuple[pa.Table, pa.Table]]:
         if partition not in self._prefetched:
