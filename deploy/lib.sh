@@ -25,6 +25,13 @@ LOG_DIR="$VAR_DIR/log"
 VENV="${VENV:-$ROOT/.venv}"
 export ROOT VAR_DIR RUN_DIR LOG_DIR VENV DEPLOY_DIR
 
+# The app reaches the bundled services on their configured ports unless told otherwise: a port set alone
+# (NEO4J_BOLT_PORT, REDIS_PORT) must move the app with the service. Celery's broker/backend and the cache
+# default to REDIS_URL in the settings.
+NEO4J_URI="${NEO4J_URI:-bolt://127.0.0.1:${NEO4J_BOLT_PORT:-7687}}"
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT:-6379}/0}"
+export NEO4J_URI REDIS_URL
+
 # ensure_dirs: create var/run and var/log.
 ensure_dirs() {
   mkdir -p "$RUN_DIR" "$LOG_DIR"
