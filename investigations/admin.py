@@ -16,11 +16,10 @@ from investigations.models import (
     IngestSchedule,
 )
 
-admin.site.register([IngestJob, IngestSchedule, DetectionRun, Cluster, Annotation])
-
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Shown in Django admin but never changed there: cases change only through audited services."""
+    """Shown in Django admin but never changed there: cases, their clusters and runs change only through
+    audited services, ingest jobs and schedules only through the admin pages that check INGEST_ROOT."""
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -41,4 +40,6 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("summary", "actor__username")
 
 
-admin.site.register([Case, CaseAlert, ClusterProposal], ReadOnlyAdmin)
+admin.site.register(
+    [Case, CaseAlert, ClusterProposal, DetectionRun, Cluster, Annotation, IngestJob, IngestSchedule], ReadOnlyAdmin
+)

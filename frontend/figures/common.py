@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import plotly.graph_objects as go
+
+from investigations.exports.figures import esc  # noqa: F401 - one escaping rule for every picture
 
 # One colour per kind of node or entity, used by the network picture, badges and legends alike.
 KIND_COLOURS: dict[str, str] = {
@@ -37,11 +38,6 @@ _JSON_SCRIPT_ESCAPES = {
     0x2028: "\\u2028",
     0x2029: "\\u2029",
 }
-
-
-def esc(value: Any) -> str:
-    """Text for a Plotly label or hover: HTML-escaped so `<script>` shows as typed."""
-    return html.escape("" if value is None else str(value), quote=False)
 
 
 def short(value: Any, length: int = 18) -> str:

@@ -6,6 +6,7 @@ Shared by ingest and by the ``validate_drop`` command; nothing here writes anywh
 from graph.drop.contract import (
     DUP_COLUMN,
     FILES,
+    FORMATS,
     ROW_COLUMN,
     ColumnSpec,
     DupPolicy,
@@ -29,6 +30,7 @@ from graph.drop.validate import (
 __all__ = [
     "DUP_COLUMN",
     "FILES",
+    "FORMATS",
     "ROW_COLUMN",
     "Reference",
     "ColumnSpec",

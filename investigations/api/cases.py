@@ -305,12 +305,13 @@ class CaseViewSet(
                          responses={201: s.ProposalSerializer}),
 )  # fmt: skip
 class ProposalViewSet(_CaseErrors, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet[ClusterProposal]):
-    """Analysts propose clusters for cases; case managers accept or decline."""
+    """Analysts propose clusters for cases; case managers see the pending ones and accept or decline them."""
 
     serializer_class = s.ProposalSerializer
 
     def get_permissions(self) -> list[BasePermission]:
-        return [IsCaseManager()] if self.action == "decide" else [IsReader()]
+        # any reader may propose; the pending queue (with every proposer's note) is the case managers', as in the UI
+        return [IsReader()] if self.action == "create" else [IsCaseManager()]
 
     def get_queryset(self) -> Any:
         return selectors.pending_proposals()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -26,6 +27,24 @@ _LAYOUT: dict[str, Any] = {
     "margin": {"l": 40, "r": 20, "t": 40, "b": 40},
     "font": {"size": 11},
 }
+
+
+def esc(value: Any) -> str:
+    """Text for a Plotly label or hover: HTML-escaped, because Plotly reads `<a href>`, `<br>` and `<span style>`
+    in text as markup, so telemetry and case text (ids, indicator values, audit summaries) show as typed."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+def escaped_figure(spec: Any) -> Any:
+    """A Plotly figure spec with every string value escaped (keys kept): a figure attached to a case is drawn
+    as its author typed it, never with their links or markup."""
+    if isinstance(spec, str):
+        return esc(spec)
+    if isinstance(spec, list):
+        return [escaped_figure(v) for v in spec]
+    if isinstance(spec, dict):
+        return {k: escaped_figure(v) for k, v in spec.items()}
+    return spec
 
 
 def _number(value: Any) -> float | None:
@@ -106,7 +125,7 @@ def evidence_network_figure(accounts: Sequence[str], indicators: Sequence[Mappin
             y=[pos["a:" + a][1] for a in account_list],
             mode="markers+text" if len(account_list) <= LABEL_ACCOUNTS_UP_TO else "markers",
             marker={"size": 8, "color": "#1d2430"},
-            text=account_list,
+            text=[esc(a) for a in account_list],
             textposition="top center",
             hovertemplate="account %{text}<extra></extra>",
             name="accounts",
@@ -122,7 +141,7 @@ def evidence_network_figure(accounts: Sequence[str], indicators: Sequence[Mappin
                 y=[pos[f"i:{i['kind']}:{i['value']}"][1] for i in items],
                 mode="markers",
                 marker={"size": 11, "symbol": "diamond", "color": colour},
-                text=[f"{i['value']} ({len(i.get('accounts', []))} accounts)" for i in items],
+                text=[f"{esc(i['value'])} ({len(i.get('accounts', []))} accounts)" for i in items],
                 hovertemplate="%{text}<extra></extra>",
                 name=IndicatorKind(kind).label,
             )
@@ -146,7 +165,7 @@ def timeline_figure(events: Sequence[tuple[datetime, str, str]]) -> go.Figure:
             y=[label for _, label, _ in events],
             mode="markers",
             marker={"size": 10, "color": "#2d5bd7"},
-            text=[summary for _, _, summary in events],
+            text=[esc(summary) for _, _, summary in events],
             hovertemplate="%{x}<br>%{text}<extra></extra>",
         )
     )

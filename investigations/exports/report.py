@@ -74,7 +74,7 @@ def case_figures(view: CaseView) -> list[ReportFigure]:
         if attachment.kind != AttachmentKind.FIGURE:
             continue
         try:
-            fig = go.Figure(json.loads(attachment.text))
+            fig = go.Figure(figures.escaped_figure(json.loads(attachment.text)))
         except (ValueError, TypeError):
             continue
         out.append(ReportFigure(f"fig-attachment-{attachment.pk}", attachment.title, script_safe_json(fig)))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.db.models import QuerySet
 
+from investigations.exports.csv import safe_cell
 from investigations.models import IngestJob, IngestSchedule
 
 
@@ -41,14 +43,24 @@ def quarantine_file(job: IngestJob) -> Path | None:
 
 
 def quarantine_chunks(job: IngestJob, chunk_bytes: int = 1 << 16) -> Iterator[bytes]:
-    """The quarantine CSV in chunks, for a streaming download (empty when there is none)."""
+    """The quarantine CSV in chunks, for a streaming download (empty when there is none). The stored file
+    keeps the rejected values verbatim; here a cell a spreadsheet would run as a formula gets a leading quote,
+    as in every other CSV export."""
     path = quarantine_file(job)
     if path is None:
         yield b"file,row,column,reason,value\r\n"
         return
-    with path.open("rb") as fh:
-        while block := fh.read(chunk_bytes):
-            yield block
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            writer.writerow([safe_cell(v) for v in row])
+            if buffer.tell() >= chunk_bytes:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
 
 
 def quarantine_preview(job: IngestJob, limit: int = 50) -> list[dict[str, str]]:

@@ -26,7 +26,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from graph.driver import get_graph
-from graph.drop import DropRejected, locate_drop
+from graph.drop import FILES, FORMATS, DropRejected, locate_drop
 from graph.ingest import IngestResult, drop_fingerprint, run_ingest
 from investigations.celery import app as celery_app
 from investigations.models import IngestJob, IngestSchedule, JobStatus
@@ -75,7 +75,8 @@ def ingest_root() -> Path:
 
 def resolve_drop_path(value: str | Path, *, within_root: bool = True) -> Path:
     """An existing directory, resolved; with `within_root`, it must lie under INGEST_ROOT (relative paths are
-    taken from there), without `..` and without a symlink leading out of it."""
+    taken from there), without `..` and without a symlink leading out of it, for the folder or any of its
+    contract files."""
     raw = Path(str(value).strip())
     if not str(value).strip():
         raise PathRefused("no path given")
@@ -91,6 +92,12 @@ def resolve_drop_path(value: str | Path, *, within_root: bool = True) -> Path:
         resolved = raw.resolve()
     if not resolved.is_dir():
         raise PathRefused(f"{value}: not an existing directory")
+    if within_root:
+        for name in FILES:
+            for ext in FORMATS:
+                file = resolved / f"{name}{ext}"
+                if file.is_symlink() and not file.resolve().is_relative_to(root):
+                    raise PathRefused(f"{value}: {file.name} is a symlink leading outside INGEST_ROOT ({root})")
     return resolved
 
 
@@ -152,13 +159,10 @@ def start_ingest_by_hand(drop_path: str, *, by: User | None, run_detection: bool
 
 
 def retry_ingest_job(job: IngestJob, *, by: User | None = None) -> IngestJob:
-    """Run a failed job's drop again as a new job (ingest is idempotent, so nothing is doubled)."""
+    """Run a failed job's drop again as a new job (ingest is idempotent, so nothing is doubled). A retry from
+    the web reads only under INGEST_ROOT, even for a job first started from the command line elsewhere."""
     return create_ingest_job(
-        job.drop_path,
-        source=IngestJob.Source.MANUAL,
-        by=by,
-        run_detection=job.run_detection,
-        within_root=job.source != IngestJob.Source.COMMAND,
+        job.drop_path, source=IngestJob.Source.MANUAL, by=by, run_detection=job.run_detection, within_root=True
     )
 
 
@@ -273,7 +277,12 @@ def execute_ingest_job(job_id: int) -> IngestJob:
 
 
 def _run(job: IngestJob) -> IngestJob:
-    drop = Path(job.drop_path)
+    try:
+        # checked again when it runs: the folder or a file in it may have become a symlink since it was queued
+        drop = resolve_drop_path(job.drop_path, within_root=job.source != IngestJob.Source.COMMAND)
+    except PathRefused as exc:
+        _finish(job, JobStatus.REJECTED, error=f"drop refused: {exc}")
+        return job
     try:
         if not job.drop_fingerprint:
             job.drop_fingerprint = drop_fingerprint(drop)

@@ -12,10 +12,17 @@ from rest_framework.test import APIClient
 
 from investigations.models import (
     TRANSITIONS,
+    Annotation,
     AuditEvent,
     AuditLogIsAppendOnly,
     Case,
+    CaseAlert,
     CaseStatus,
+    Cluster,
+    ClusterProposal,
+    DetectionRun,
+    IngestJob,
+    IngestSchedule,
 )
 from investigations.services.cases import CaseError, CasePermissionError, open_case, transition_case
 from tests.integration.cases.conftest import RING, Scenario
@@ -117,6 +124,22 @@ def test_the_audit_log_cannot_be_changed_or_deleted(scenario: Scenario, case_man
     assert not model_admin.has_delete_permission(request, event)
 
 
+@pytest.mark.django_db
+def test_django_admin_changes_nothing_that_must_go_through_audited_or_checked_services(
+    admin_user: AbstractBaseUser,
+) -> None:
+    """Deleting a run or cluster in Django admin would drop a case's proposals and unlink its clusters with no
+    audit event; editing a job's path there would let a retry read outside INGEST_ROOT."""
+    request = RequestFactory().get("/admin/")
+    request.user = admin_user  # type: ignore[assignment]
+    guarded = [Case, CaseAlert, ClusterProposal, DetectionRun, Cluster, Annotation, IngestJob, IngestSchedule]
+    for model in guarded:
+        model_admin = admin.site._registry[model]
+        assert not model_admin.has_add_permission(request), model
+        assert not model_admin.has_change_permission(request), model
+        assert not model_admin.has_delete_permission(request), model
+
+
 def test_analysts_comment_and_propose_but_cannot_change_cases(
     scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser
 ) -> None:
@@ -165,6 +188,7 @@ def test_proposals_are_accepted_into_a_new_case_or_declined(
     new = reader.post("/api/case-proposals/", {"cluster_id": scenario.top.pk, "note": "card ring"}, format="json").json()
     other = reader.post("/api/case-proposals/", {"cluster_id": scenario.other.pk}, format="json").json()
     assert [p["id"] for p in manager.get("/api/case-proposals/").json()["results"]] == [other["id"], new["id"]]
+    assert reader.get("/api/case-proposals/").status_code == 403
     accepted = manager.post(f"/api/case-proposals/{new['id']}/decide/", {"accept": True, "title": "From proposal"},
                             format="json").json()  # fmt: skip
     assert accepted["status"] == "accepted" and accepted["resulting_case"] is not None

