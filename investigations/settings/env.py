@@ -34,6 +34,9 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"The environment variable {name} must be an integer, got {value!r}.") from exc
 
 
-def env_list(name: str, default: str) -> list[str]:
-    """Return a comma-separated list variable."""
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str | None = None) -> list[str]:
+    """Return a comma-separated list variable; without a default a missing or empty one stops start-up."""
+    items = [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+    if not items and default is None:
+        raise ImproperlyConfigured(f"The environment variable {name} is required but lists nothing.")
+    return items

@@ -5,7 +5,7 @@ from investigations.settings.env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")  # required: without it every request would get 400
 NEO4J_PASSWORD = env_str("NEO4J_PASSWORD")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

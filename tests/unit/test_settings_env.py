@@ -22,3 +22,14 @@ def test_env_readers_parse_values(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HYDRA_I", "forty")
     with pytest.raises(ImproperlyConfigured, match="HYDRA_I"):
         env_int("HYDRA_I", 0)
+
+
+def test_env_list_without_default_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HYDRA_HOSTS", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="HYDRA_HOSTS"):
+        env_list("HYDRA_HOSTS")
+    monkeypatch.setenv("HYDRA_HOSTS", " , ")
+    with pytest.raises(ImproperlyConfigured, match="HYDRA_HOSTS"):
+        env_list("HYDRA_HOSTS")
+    monkeypatch.setenv("HYDRA_HOSTS", "hydra.example.com")
+    assert env_list("HYDRA_HOSTS") == ["hydra.example.com"]
