@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from investigations.ids import MAX_ID, parse_id
 from investigations.models import AttachmentKind, AuditAction, Case, CasePriority, CaseStatus
 from investigations.selectors.cases import AuditFilters, CaseFilters, assignable_users
 
@@ -134,12 +135,20 @@ class AssignForm(forms.Form):
     assignee = _users(required=False, empty_label="— unassigned —")
 
 
+class _CaseChoices(forms.ModelMultipleChoiceField):
+    """Ticked cases by id; a value that is no case id is "not a case", never a database error."""
+
+    def clean(self, value: Any) -> Any:
+        for item in value or []:
+            if parse_id(item) is None:
+                raise forms.ValidationError(f"{str(item)[:40]!r} is not a case.", code="invalid_pk_value")
+        return super().clean(value)
+
+
 class BulkAssignForm(AssignForm):
     """Give the ticked cases to someone."""
 
-    cases = forms.ModelMultipleChoiceField(
-        queryset=Case.objects.all(), error_messages={"required": "Tick at least one case."}
-    )
+    cases = _CaseChoices(queryset=Case.objects.all(), error_messages={"required": "Tick at least one case."})
 
 
 class DetailsForm(forms.Form):
@@ -204,7 +213,7 @@ class AuditFilterForm(forms.Form):
 
     actor = forms.CharField(required=False, max_length=150)
     action = forms.ChoiceField(required=False, choices=[("", "any action"), *AuditAction.choices])
-    case = forms.IntegerField(required=False, min_value=1)
+    case = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     since = forms.DateField(required=False, widget=DATE)
     until = forms.DateField(required=False, widget=DATE)
 

@@ -38,6 +38,7 @@ from frontend.forms_cases import (
 )
 from investigations.exports import ExportFormat
 from investigations.exports.report import case_figures
+from investigations.ids import parse_id
 from investigations.models import REASON_REQUIRED, Case, CaseStatus, Cluster, ClusterProposal, ProposalStatus
 from investigations.permissions import role_required
 from investigations.roles import READERS, Role, has_role
@@ -80,10 +81,11 @@ def _case(pk: int) -> Case:
 def _cluster(value: str | None) -> Cluster | None:
     if not value:
         return None
-    if not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         raise Http404("No such cluster.")
     try:
-        return selectors.cluster_by_id(int(value))
+        return selectors.cluster_by_id(number)
     except Cluster.DoesNotExist as exc:
         raise Http404("No such cluster.") from exc
 

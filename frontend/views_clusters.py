@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from frontend.figures.pages import cluster_figures
 from frontend.forms import AnnotationForm, QueueFilterForm
+from investigations.ids import parse_id
 from investigations.models import AnnotationTarget, DetectionRun
 from investigations.permissions import role_required
 from investigations.roles import READERS
@@ -40,7 +41,7 @@ CSV_COLUMNS = ("account_id", "email", "status", "created_at", "status_changed_at
 
 def _run_param(request: HttpRequest) -> int | None:
     value = request.GET.get("run", "")
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 def _run_or_404(request: HttpRequest) -> DetectionRun:

@@ -63,6 +63,10 @@ class AnnotationViewSet(
     def get_queryset(self) -> QuerySet[Annotation]:
         qs = Annotation.objects.select_related("author").order_by("-created_at", "-pk")
         params = self.request.query_params
+        for field, choices in (("target", AnnotationTarget), ("label", AnnotationLabel)):
+            value = params.get(field)
+            if value and value not in choices.values:
+                raise ValidationError({field: [f"{value!r} is not one of {', '.join(choices.values)}."]})
         for field in ("target", "target_id", "label"):
             if params.get(field):
                 qs = qs.filter(**{field: params[field]})

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from investigations.ids import MAX_ID
 from investigations.models import (
     Attachment,
     AttachmentKind,
@@ -59,7 +60,7 @@ class AuditFilterSerializer(serializers.Serializer[Any]):
 
     actor = serializers.CharField(required=False, default="", help_text="Username.")
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False, default="")
-    case = serializers.IntegerField(required=False, default=None, allow_null=True)
+    case = serializers.IntegerField(required=False, default=None, allow_null=True, min_value=1, max_value=MAX_ID)
     since = serializers.DateField(required=False, default=None, allow_null=True, help_text="From this day (UTC).")
     until = serializers.DateField(required=False, default=None, allow_null=True, help_text="Up to this day (UTC).")
 
@@ -73,7 +74,7 @@ class CaseOpenSerializer(serializers.Serializer[Any]):
     assignee = _username_field(required=False, allow_null=True, default=None)
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
     tags = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list)
-    cluster_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    cluster_ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list)
     account_ids = serializers.ListField(child=serializers.CharField(max_length=64), required=False, default=list)
 
 
@@ -106,14 +107,14 @@ class AssignSerializer(serializers.Serializer[Any]):
 class BulkAssignSerializer(serializers.Serializer[Any]):
     """Give several cases to a user."""
 
-    cases = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    cases = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1)
     assignee = _username_field(allow_null=True)
 
 
 class AddClusterSerializer(serializers.Serializer[Any]):
     """Add a cluster (by id) to a case, freezing its evidence."""
 
-    cluster_id = serializers.IntegerField()
+    cluster_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class AccountIdsSerializer(serializers.Serializer[Any]):
@@ -162,8 +163,8 @@ class AcknowledgeSerializer(serializers.Serializer[Any]):
 class ProposalInSerializer(serializers.Serializer[Any]):
     """Propose a cluster for a case (omit `case` to propose a new case)."""
 
-    cluster_id = serializers.IntegerField()
-    case = serializers.IntegerField(required=False, allow_null=True, default=None)
+    cluster_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    case = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID)
     note = serializers.CharField(required=False, default="", allow_blank=True)
 
 

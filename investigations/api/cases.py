@@ -308,6 +308,7 @@ class ProposalViewSet(_CaseErrors, mixins.ListModelMixin, mixins.CreateModelMixi
     """Analysts propose clusters for cases; case managers see the pending ones and accept or decline them."""
 
     serializer_class = s.ProposalSerializer
+    lookup_value_regex = r"\d+"  # `/case-proposals/abc/decide/` is a 404, not an error
 
     def get_permissions(self) -> list[BasePermission]:
         # any reader may propose; the pending queue (with every proposer's note) is the case managers', as in the UI

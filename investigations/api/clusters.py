@@ -8,11 +8,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from investigations.ids import MAX_ID, parse_id
 from investigations.models import Cluster, DetectionRun, RegrowthAlert
 from investigations.permissions import IsReader
 from investigations.selectors.clusters import (
@@ -45,12 +46,12 @@ class ClusterQuerySerializer(serializers.Serializer[Any]):
     """Query parameters of the cluster list (validated once, here)."""
 
     run = serializers.IntegerField(
-        required=False, min_value=1, help_text="Detection run id; the latest by default."
+        required=False, min_value=1, max_value=MAX_ID, help_text="Detection run id; the latest by default."
     )
     min_score = serializers.FloatField(required=False, min_value=0, max_value=1)
     max_score = serializers.FloatField(required=False, min_value=0, max_value=1)
-    min_size = serializers.IntegerField(required=False, min_value=0)
-    max_size = serializers.IntegerField(required=False, min_value=0)
+    min_size = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+    max_size = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID)
     signal = serializers.CharField(required=False, help_text="Clusters with this among their top signals.")
     status = serializers.ChoiceField(required=False, choices=ClusterStatus.choices)
     capability = serializers.ChoiceField(
@@ -243,7 +244,9 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet[Cluster]):
 
     def _run(self) -> DetectionRun:
         value = self.request.query_params.get("run", "")
-        run = run_or_latest(int(value) if value.isdigit() else None)
+        if value and parse_id(value) is None:
+            raise ValidationError({"run": [f"{value!r} is not a detection run id (a positive integer)."]})
+        run = run_or_latest(parse_id(value))
         if run is None:
             raise NotFound("No finished detection run.")
         return run

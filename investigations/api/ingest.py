@@ -119,7 +119,9 @@ class IngestScheduleViewSet(
                 run_detection=data.get("run_detection", False),
                 by=self.request.user,  # type: ignore[arg-type]
             )
-        except (services.PathRefused, ValueError) as exc:
+        except services.ScheduleInvalid as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
+        except services.PathRefused as exc:
             raise ValidationError({"folder": [str(exc)]}) from exc
 
     def perform_update(self, serializer: serializers.BaseSerializer[IngestSchedule]) -> None:

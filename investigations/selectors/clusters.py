@@ -247,7 +247,7 @@ class Evidence:
             return self.id if _PLAIN_KEY.match(self.id) else None
         if self.kind == EntityKind.ASN:
             number = self.id.upper().removeprefix("AS")
-            return number if number.isdigit() else None
+            return number if number.isascii() and number.isdigit() and len(number) <= 18 else None
         if self.kind in (EntityKind.IP, EntityKind.SUBNET):
             try:
                 return str(

@@ -288,18 +288,18 @@ def propose_cluster(cluster: Cluster, *, by: User, case: Case | None = None, not
 def decide_proposal(proposal: ClusterProposal, *, by: User, accept: bool, title: str = "") -> ClusterProposal:
     """A case manager accepts a proposal (adding the cluster to its case, or opening one) or declines it."""
     require_case_manager(by)
-    if proposal.status != ProposalStatus.PENDING:
-        raise CaseError("This proposal has already been decided.")
-    case = proposal.case
-    if accept:
-        if case is None:
-            case = open_case(by=by, title=title or f"Cluster {proposal.cluster_key}", clusters=[proposal.cluster])
-        else:
-            add_cluster(case, proposal.cluster, by=by)
+    # one transaction, the proposal locked and re-read first: two managers accepting at once (or a double
+    # click) open or extend one case, and the loser changes nothing
     with transaction.atomic():
         proposal = ClusterProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status != ProposalStatus.PENDING:
             raise CaseError("This proposal has already been decided.")
+        case = proposal.case
+        if accept:
+            if case is None:
+                case = open_case(by=by, title=title or f"Cluster {proposal.cluster_key}", clusters=[proposal.cluster])
+            else:
+                add_cluster(case, proposal.cluster, by=by)
         proposal.status = ProposalStatus.ACCEPTED if accept else ProposalStatus.DECLINED
         proposal.decided_by = as_user(by)
         proposal.decided_at = timezone.now()

@@ -53,6 +53,14 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+class ScheduleInvalid(ValueError):
+    """A schedule's field is wrong (`field` names it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class PathRefused(ValueError):
     """A drop or schedule path outside INGEST_ROOT, or one that does not exist."""
 
@@ -401,12 +409,17 @@ def create_schedule(
     by: User | None,
 ) -> IngestSchedule:
     """Create an enabled schedule for a folder under INGEST_ROOT and its celery-beat periodic task."""
-    path = resolve_drop_path(folder)
+    name = name.strip()
+    if not name:
+        raise ScheduleInvalid("name", "give the schedule a name")
     if interval_minutes < 1:
-        raise ValueError("the interval must be at least one minute")
+        raise ScheduleInvalid("interval_minutes", "the interval must be at least one minute")
+    if IngestSchedule.objects.filter(name=name).exists():
+        raise ScheduleInvalid("name", f"a schedule named {name!r} already exists")
+    path = resolve_drop_path(folder)
     with transaction.atomic():
         schedule = IngestSchedule.objects.create(
-            name=name.strip(),
+            name=name,
             folder=relative_to_root(path),
             interval_minutes=interval_minutes,
             run_detection=run_detection,

@@ -3,9 +3,9 @@
 import io
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from investigations.roles import Role, roles_of
@@ -47,6 +47,13 @@ def test_create_user_command_with_password_from_stdin(monkeypatch: pytest.Monkey
     user = authenticate(username="carol", password=TEST_PASSWORD)
     assert user is not None
     assert roles_of(user) == {Role.CASE_MANAGER}
+
+
+@pytest.mark.parametrize("name", ["", "   ", "bad name!/x"])
+def test_create_user_command_refuses_bad_user_names(name: str) -> None:
+    with pytest.raises(CommandError, match="user name"):
+        call_command("create_user", name, "--role", "analyst", stdout=io.StringIO())
+    assert not get_user_model().objects.exists()
 
 
 def test_create_user_command_generates_a_password() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from investigations.management.runs import succeeded_run
 from investigations.services.detection import export_clusters
@@ -23,5 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         run = succeeded_run(options["run"])
-        rows = export_clusters(options["out"], run)
+        try:
+            rows = export_clusters(options["out"], run)
+        except OSError as exc:
+            raise CommandError(f"cannot write {options['out']}: {exc.strerror or exc}") from exc
         self.stdout.write(f"wrote {rows} rows from detection run #{run.pk} to {options['out']}")

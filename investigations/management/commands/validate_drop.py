@@ -28,6 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["chunk_rows"] < 1:
+            raise CommandError(f"--chunk-rows must be at least 1, got {options['chunk_rows']}")
         max_issues = max(0, options["max_issues"])
         bars: dict[str, tqdm[Any]] = {}
 

@@ -24,6 +24,7 @@ from investigations.models import (
     IngestJob,
     IngestSchedule,
 )
+from investigations.services.case_work import decide_proposal, propose_cluster
 from investigations.services.cases import CaseError, CasePermissionError, open_case, transition_case
 from tests.integration.cases.conftest import RING, Scenario
 
@@ -200,6 +201,19 @@ def test_proposals_are_accepted_into_a_new_case_or_declined(
     assert response.status_code == 400 and "already been decided" in response.json()["detail"]
     actions = [e.action for e in AuditEvent.objects.order_by("created_at", "id")]
     assert actions[:2] == ["cluster_proposed", "cluster_proposed"] and actions[-1] == "proposal_decided"
+
+
+def test_a_proposal_accepted_twice_opens_one_case(
+    scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser
+) -> None:
+    """Two managers (or a double click) accepting the same proposal from the same stale page: one case."""
+    proposal = propose_cluster(scenario.top, by=analyst, note="card ring")  # type: ignore[arg-type]
+    stale = ClusterProposal.objects.get(pk=proposal.pk)
+    decide_proposal(proposal, by=case_manager, accept=True)  # type: ignore[arg-type]
+    cases, events = Case.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(CaseError, match="already been decided"):
+        decide_proposal(stale, by=case_manager, accept=True)  # type: ignore[arg-type]
+    assert (Case.objects.count(), AuditEvent.objects.count()) == (cases, events) == (1, events)
 
 
 @pytest.mark.parametrize("bad", [{"status": "nonsense"}, {}])

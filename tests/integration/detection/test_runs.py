@@ -184,6 +184,9 @@ def test_commands_fail_clearly_without_a_run(tmp_path: Path) -> None:
         call_command("detect", "--params", "{not json")
     with pytest.raises(CommandError, match="unknown detection parameters"):
         call_command("detect", "--params", '{"nope": 1}')
+    with pytest.raises(CommandError, match="'kinds.ip'"):
+        call_command("detect", "--params", '{"kinds": {"ip": 3}}')
+    assert not DetectionRun.objects.exists()
 
 
 @pytest.mark.django_db
@@ -201,8 +204,10 @@ def test_admins_start_runs_and_readers_list_them(
     run = DetectionRun.objects.get(pk=response.json()["id"])
     assert run.status == JobStatus.QUEUED and run.params["leiden_gamma"] == 1.5
     assert run.created_by == admin_user
-    bad = client.post("/api/detection-runs/", {"params": {"nope": 1}}, content_type="application/json")
-    assert bad.status_code == 400
+    for params in [{"nope": 1}, {"kinds": {"ip": {"bogus": 1}}}, {"lsh_kinds": 5}, {"min_cluster_size": "three"}]:
+        bad = client.post("/api/detection-runs/", {"params": params}, content_type="application/json")
+        assert bad.status_code == 400, params
+    assert DetectionRun.objects.count() == 1
     client.force_login(analyst)
     listed = client.get("/api/detection-runs/").json()
     assert listed["results"][0]["id"] == run.pk

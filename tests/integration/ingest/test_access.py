@@ -93,6 +93,14 @@ def test_admin_manages_schedules_through_the_api(
         "/api/ingest-schedules/", {"name": "bad", "folder": "../..", "interval_minutes": 30}
     )
     assert refused.status_code == 400 and "folder" in refused.json()
+    # each refusal names its own field
+    duplicate = client.post("/api/ingest-schedules/", {"name": "api", "folder": "api-sched", "interval_minutes": 30})
+    assert duplicate.status_code == 400 and "already exists" in duplicate.json()["name"][0]
+    zero = client.post("/api/ingest-schedules/", {"name": "zero", "folder": "api-sched", "interval_minutes": 0})
+    assert zero.status_code == 400 and "interval_minutes" in zero.json()
+    page = client.post("/ingest/schedules/", {"name": "api", "folder": "api-sched", "interval_minutes": 30}, follow=True)
+    assert page.status_code == 200 and "already exists" in page.content.decode()
+    assert IngestSchedule.objects.filter(name="api").count() == 1
     assert client.delete(f"/api/ingest-schedules/{pk}/").status_code == 204
     assert not IngestSchedule.objects.filter(pk=pk).exists()
     refused_job = client.post("/api/ingest-jobs/", {"drop_path": "/etc"})

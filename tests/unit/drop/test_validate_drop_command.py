@@ -64,3 +64,9 @@ def test_json_output_and_issue_limit(tmp_path: Path) -> None:
     }
     assert sessions["issues_truncated"] is True
     assert data["ok"] is False and data["rejected"] is None
+
+
+@pytest.mark.parametrize("rows", ["0", "-5"])
+def test_chunk_rows_must_be_positive(tmp_path: Path, rows: str) -> None:
+    with pytest.raises(CommandError, match="--chunk-rows must be at least 1"):
+        _run(str(write_drop(tmp_path)), "--chunk-rows", rows, "--no-progress")
