@@ -26,7 +26,7 @@ from investigations.selectors.clusters import (
     cluster_page,
     clusters_for_queue,
     queue_signals,
-    run_or_latest,
+    run_from_param,
     sorted_members,
 )
 from investigations.selectors.networks import ClusterNetwork, split_key
@@ -40,12 +40,14 @@ CSV_COLUMNS = ("account_id", "email", "status", "created_at", "status_changed_at
 
 
 def _run_param(request: HttpRequest) -> int | None:
-    value = request.GET.get("run", "")
-    return parse_id(value)
+    return parse_id(request.GET.get("run"))
 
 
 def _run_or_404(request: HttpRequest) -> DetectionRun:
-    run = run_or_latest(_run_param(request))
+    try:
+        run = run_from_param(request.GET.get("run"))
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
     if run is None:
         raise Http404("No finished detection run.")
     return run
@@ -55,7 +57,10 @@ def _run_or_404(request: HttpRequest) -> DetectionRun:
 @role_required(*READERS)
 def queue(request: HttpRequest) -> HttpResponse:
     """The analyst's home: the latest run's flagged clusters, ranked, filtered and paginated."""
-    run = run_or_latest(_run_param(request))
+    try:
+        run = run_from_param(request.GET.get("run"))
+    except ValueError as exc:
+        raise Http404(str(exc)) from exc
     form = QueueFilterForm(request.GET, signals=queue_signals(run) if run else [])
     context: dict[str, object] = {"run": run, "form": form, "page": None}
     if run is not None:

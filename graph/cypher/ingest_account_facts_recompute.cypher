@@ -59,10 +59,11 @@ CALL (a) {
   MATCH (t:PromptTemplate {template_id: id})
   MERGE (a)-[r:USED_TEMPLATE]->(t)
   SET r.exchanges = n, r.first_seen = datetime({epochMillis: first}), r.last_seen = datetime({epochMillis: last})
+  RETURN collect(id) AS kept_templates
 }
-CALL (a) {
+CALL (a, kept_templates) {
   MATCH (a)-[r:USED_TEMPLATE]->(t)
-  WHERE NOT EXISTS { MATCH (a)-[:HAD_SESSION]->(s) WHERE t.template_id IN s.templates }
+  WHERE NOT t.template_id IN kept_templates
   DELETE r
 }
 CALL (a) {
@@ -74,10 +75,11 @@ CALL (a) {
   MATCH (m:Model {name: name})
   MERGE (a)-[r:USED_MODEL]->(m)
   SET r.exchanges = n, r.first_seen = datetime({epochMillis: first}), r.last_seen = datetime({epochMillis: last})
+  RETURN collect(name) AS kept_models
 }
-CALL (a) {
+CALL (a, kept_models) {
   MATCH (a)-[r:USED_MODEL]->(m)
-  WHERE NOT EXISTS { MATCH (a)-[:HAD_SESSION]->(s) WHERE m.name IN s.models }
+  WHERE NOT m.name IN kept_models
   DELETE r
 }
 RETURN count(*) AS written

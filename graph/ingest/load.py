@@ -5,9 +5,11 @@ Every batch is idempotent (MERGE and SET of values computed from the drop, never
 known to be new are CREATEd after a lookup in the same transaction, so a replay takes the replace path), so a
 batch replayed after a crash changes nothing; the checkpoint only saves the time of replaying it.
 
-One writer thread sends the batches of the small steps in order while the main thread prepares the next
-ones. Sessions and new accounts' facts, most of the work, go through two writer threads (two transactions at
-a time on the server, on batches sorted by account), while a third thread prepares the next partition.
+Steps whose batches must commit in order (template writes and merges, orphan session facts, the drop record)
+go through one ordered writer thread. Every other step (shared entities one row per key, accounts, billing,
+API keys, sessions and new accounts' facts, recomputes) goes through two parallel writer threads (two
+transactions at a time on the server; sessions in batches sorted by account), while the main thread prepares
+the next batches and a prefetch thread the next session partition.
 """
 
 from __future__ import annotations

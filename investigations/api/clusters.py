@@ -13,7 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from investigations.ids import MAX_ID, parse_id
+from investigations.ids import MAX_ID
 from investigations.models import Cluster, DetectionRun, RegrowthAlert
 from investigations.permissions import IsReader
 from investigations.selectors.clusters import (
@@ -28,7 +28,7 @@ from investigations.selectors.clusters import (
     cluster_timelines,
     clusters_for_queue,
     queue_capabilities,
-    run_or_latest,
+    run_from_param,
     sorted_members,
     with_status,
 )
@@ -243,10 +243,10 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet[Cluster]):
         return query
 
     def _run(self) -> DetectionRun:
-        value = self.request.query_params.get("run", "")
-        if value and parse_id(value) is None:
-            raise ValidationError({"run": [f"{value!r} is not a detection run id (a positive integer)."]})
-        run = run_or_latest(parse_id(value))
+        try:
+            run = run_from_param(self.request.query_params.get("run"))
+        except ValueError as exc:
+            raise ValidationError({"run": [str(exc)]}) from exc
         if run is None:
             raise NotFound("No finished detection run.")
         return run

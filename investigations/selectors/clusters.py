@@ -25,6 +25,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from investigations.ids import parse_id
 from investigations.models import (
     Annotation,
     AnnotationLabel,
@@ -106,6 +107,17 @@ def run_or_latest(run_id: int | None) -> DetectionRun | None:
     if run_id is None:
         return latest_run()
     return DetectionRun.objects.filter(pk=run_id, status=JobStatus.SUCCEEDED).first()
+
+
+def run_from_param(value: str | None) -> DetectionRun | None:
+    """The run a `?run=` parameter names: the latest when it is empty, None when it names no successful run;
+    a ValueError (its message for the person who typed it) when it is no run id at all."""
+    if not value:
+        return latest_run()
+    run_id = parse_id(value)
+    if run_id is None:
+        raise ValueError(f"{value[:40]!r} is not a detection run id (a positive integer).")
+    return run_or_latest(run_id)
 
 
 def graph_cluster_id(cluster: Cluster) -> str:
@@ -247,7 +259,7 @@ class Evidence:
             return self.id if _PLAIN_KEY.match(self.id) else None
         if self.kind == EntityKind.ASN:
             number = self.id.upper().removeprefix("AS")
-            return number if number.isascii() and number.isdigit() and len(number) <= 18 else None
+            return number if parse_id(number) is not None else None
         if self.kind in (EntityKind.IP, EntityKind.SUBNET):
             try:
                 return str(

@@ -34,7 +34,8 @@ def test_pages_and_api_answer_bad_ids_without_errors(
 ) -> None:
     DetectionRun.objects.create(status=JobStatus.SUCCEEDED, finished_at=timezone.now())
     client.force_login(case_manager)
-    assert client.get("/clusters/?run=%C2%B2").status_code == 200
+    assert client.get("/clusters/?run=%C2%B2").status_code == 404  # not the latest run in its place
+    assert client.get("/clusters/").status_code == 200
     assert client.get("/cases/new/?cluster=%C2%B2").status_code == 404
     assert client.get(f"/cases/new/?cluster={HUGE}").status_code == 404
     detail = client.get("/api/clusters/C-000001/?run=abc")

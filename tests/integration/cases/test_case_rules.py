@@ -213,7 +213,7 @@ def test_a_proposal_accepted_twice_opens_one_case(
     cases, events = Case.objects.count(), AuditEvent.objects.count()
     with pytest.raises(CaseError, match="already been decided"):
         decide_proposal(stale, by=case_manager, accept=True)  # type: ignore[arg-type]
-    assert (Case.objects.count(), AuditEvent.objects.count()) == (cases, events) == (1, events)
+    assert Case.objects.count() == cases == 1 and AuditEvent.objects.count() == events
 
 
 @pytest.mark.parametrize("bad", [{"status": "nonsense"}, {}])

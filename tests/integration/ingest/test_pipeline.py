@@ -381,6 +381,34 @@ def test_a_bridging_fingerprint_merges_two_templates(ingest: Ingest, tmp_path: P
     assert drops.duplicate_relationships(graph) == []
 
 
+def test_a_resent_session_moves_its_accounts_template_and_model_links(
+    ingest: Ingest, tmp_path: Path, graph: Graph
+) -> None:
+    """An existing account's USED_TEMPLATE / USED_MODEL follow its sessions: a re-sent session that now uses
+    another template and model drops the links nothing else of the account supports."""
+    first = [
+        drops._exchange(i, "sess_1", "acct_1", f"2026-09-01T08:0{i}:00Z", "m1", "coding", drops.variant((0, 1, 2)), False)
+        for i in range(1, 3)
+    ] + [drops._exchange(3, "sess_3", "acct_2", "2026-09-02T08:01:00Z", "m1", "coding", drops.variant((0, 1, 2)), False)]
+    ingest(small_drop(tmp_path / "a", exchanges=first))
+    resent = [
+        drops._exchange(i, "sess_1", "acct_1", f"2026-09-01T08:0{i}:00Z", "m2", "coding", drops.variant((3, 4, 5)), False)
+        for i in range(1, 4)
+    ]  # fmt: skip
+    ingest(small_drop(tmp_path / "b", sessions=drops.SESSIONS[0:1], exchanges=resent))
+
+    def links(rel: str, key: str) -> list[dict[str, object]]:
+        return graph.auto(
+            "links",
+            f"MATCH (a:Account)-[r:{rel}]->(x) RETURN a.account_id AS a, x.{key} AS x, r.exchanges AS n ORDER BY a, x",
+        )
+
+    used = links("USED_TEMPLATE", "fingerprint")
+    assert [(u["a"], u["n"]) for u in used] == [("acct_1", 3), ("acct_2", 1)] and used[0]["x"] != used[1]["x"]
+    assert links("USED_MODEL", "name") == [{"a": "acct_1", "x": "m2", "n": 3}, {"a": "acct_2", "x": "m1", "n": 1}]
+    assert drops.duplicate_relationships(graph) == []
+
+
 def test_extra_columns_give_a_warning(ingest: Ingest, tmp_path: Path) -> None:
     accounts = [{**a, "<b>shoe_size</b>": "42"} for a in drops.ACCOUNTS]
     result = ingest(small_drop(tmp_path / "drop", accounts=accounts))
