@@ -7,6 +7,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.jsontypes import coerce
+
 
 @dataclass(frozen=True)
 class KindSpec:
@@ -132,59 +134,28 @@ class DetectionParams:
             raise ValueError(f"unknown detection parameters: {unknown}")
         hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {}
-        for name, value in data.items():
-            if name == "kinds":
-                values[name] = _kinds(value)
-            else:
-                values[name] = _typed(name, hints[name], value)
+        try:
+            for name, value in data.items():
+                values[name] = _kinds(value) if name == "kinds" else coerce(hints[name], value, name)
+        except ValueError as exc:
+            raise ValueError(f"detection parameter {exc}") from exc
         return cls(**values)
 
 
 def _kinds(value: Any) -> dict[str, KindSpec]:
     """Default link kinds with the given fields of some replaced: {"ip": {"weight": 0.4}, ...}."""
     if not isinstance(value, dict):
-        raise ValueError(f"detection parameter 'kinds': expected an object of link kinds, got {value!r}")
+        raise ValueError("kinds: expected an object of link kinds")
     kinds = default_kinds()
     hints = typing.get_type_hints(KindSpec)
     for name, spec in value.items():
         if name not in kinds:
-            raise ValueError(f"unknown link kind {name!r} (known: {', '.join(sorted(kinds))})")
+            raise ValueError(f"kinds: unknown link kind {name!r} (known: {', '.join(sorted(kinds))})")
         if not isinstance(spec, dict):
-            raise ValueError(f"detection parameter 'kinds.{name}': expected an object, got {spec!r}")
+            raise ValueError(f"kinds.{name}: expected an object")
         unknown = sorted(set(spec) - set(hints))
         if unknown:
-            raise ValueError(f"detection parameter 'kinds.{name}': unknown fields {unknown}")
-        changes = {k: _typed(f"kinds.{name}.{k}", hints[k], v) for k, v in spec.items()}
+            raise ValueError(f"kinds.{name}: unknown fields {unknown}")
+        changes = {k: coerce(hints[k], v, f"kinds.{name}.{k}") for k, v in spec.items()}
         kinds[name] = dataclasses.replace(kinds[name], **changes)
     return kinds
-
-
-def _typed(name: str, hint: Any, value: Any) -> Any:
-    """`value` as the field's type (int, float, str, tuple[str, ...], dict[str, T], tuple[int, float]), or a
-    ValueError naming the field; JSON gives lists for tuples and ints for whole floats."""
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if hint is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if hint is str and isinstance(value, str):
-        return value
-    if origin is tuple and isinstance(value, list | tuple):
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_typed(f"{name}[{i}]", args[0], v) for i, v in enumerate(value))
-        if len(args) == len(value):
-            return tuple(_typed(f"{name}[{i}]", a, v) for i, (a, v) in enumerate(zip(args, value, strict=True)))
-    if origin is dict and isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {k: _typed(f"{name}.{k}", args[1], v) for k, v in value.items()}
-    raise ValueError(f"detection parameter {name!r}: expected {_describe(hint)}, got {value!r}")
-
-
-def _describe(hint: Any) -> str:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return f"a list (each {_describe(args[0])})"
-        return f"a list [{', '.join(_describe(a) for a in args)}]"
-    if origin is dict:
-        return f"an object (each value {_describe(args[1])})"
-    return {float: "a number", int: "an integer", str: "a string"}.get(hint, str(hint))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from typing import Any
 
+from graph.jsontypes import coerce
 from graph.scenarios.config import Campaign, ScenarioConfig, validate_config
 
 
@@ -61,34 +61,4 @@ def _overlay_campaigns(base: tuple[Campaign, ...], items: list[Any], where: str)
 
 
 def _coerce(hint: Any, value: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if dataclasses.is_dataclass(hint):
-        return _overlay(hint, None, value, where)
-    if origin in (types.UnionType, typing.Union):
-        if value is None and type(None) in args:
-            return None
-        return _coerce(next(a for a in args if a is not type(None)), value, where)
-    if origin is tuple:
-        if not isinstance(value, list):
-            raise ValueError(f"{where}: expected a list")
-        return tuple(_coerce(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ValueError(f"{where}: expected an object")
-        return {str(k): float(v) for k, v in value.items()}
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"{where}: expected true or false")
-        return value
-    if hint in (int, float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{where}: expected a number")
-        if hint is int and float(value) != int(value):
-            raise ValueError(f"{where}: expected an integer")
-        return hint(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ValueError(f"{where}: expected a string")
-        return value
-    raise ValueError(f"{where}: unsupported type {hint!r}")
+    return coerce(hint, value, where, nested=lambda tp, v, w: _overlay(tp, None, v, w))

@@ -3,6 +3,7 @@ the field, before a run is queued; right values of JSON's types are taken."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,22 +15,22 @@ from graph.detection.params import DetectionParams
     ("bad", "named"),
     [
         ({"bogus": 1}, "bogus"),
-        ({"kinds": {"ip": {"bogus": 1}}}, "kinds.ip"),
+        ({"kinds": {"ip": {"bogus": 1}}}, "kinds.ip:"),
         ({"kinds": {"nope": {"weight": 1}}}, "nope"),
-        ({"kinds": ["ip"]}, "'kinds'"),
-        ({"kinds": {"ip": 3}}, "'kinds.ip'"),
-        ({"kinds": {"ip": {"expand_cap": 2.5}}}, "'kinds.ip.expand_cap'"),
-        ({"lsh_kinds": 5}, "'lsh_kinds'"),
-        ({"lsh_kinds": ["template", 7]}, "'lsh_kinds[1]'"),
-        ({"family_evidence": {"content": 5}}, "'family_evidence.content'"),
-        ({"family_evidence": {"content": [2]}}, "'family_evidence.content'"),
-        ({"min_cluster_size": "three"}, "'min_cluster_size'"),
-        ({"leiden_gamma": True}, "'leiden_gamma'"),
-        ({"standalone_families": {"payment": "yes"}}, "'standalone_families.payment'"),
+        ({"kinds": ["ip"]}, "kinds:"),
+        ({"kinds": {"ip": 3}}, "kinds.ip:"),
+        ({"kinds": {"ip": {"expand_cap": 2.5}}}, "kinds.ip.expand_cap:"),
+        ({"lsh_kinds": 5}, "lsh_kinds:"),
+        ({"lsh_kinds": ["template", 7]}, "lsh_kinds[1]:"),
+        ({"family_evidence": {"content": 5}}, "family_evidence.content:"),
+        ({"family_evidence": {"content": [2]}}, "family_evidence.content:"),
+        ({"min_cluster_size": "three"}, "min_cluster_size:"),
+        ({"leiden_gamma": True}, "leiden_gamma:"),
+        ({"standalone_families": {"payment": "yes"}}, "standalone_families.payment:"),
     ],
 )
 def test_wrong_names_and_types_are_refused_naming_the_field(bad: dict[str, Any], named: str) -> None:
-    with pytest.raises(ValueError, match=named.replace("[", r"\[")):
+    with pytest.raises(ValueError, match=re.escape(named)):
         DetectionParams.from_dict(bad)
 
 
