@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -159,6 +160,15 @@ class Columns:
     def take(self, rows: list[int]) -> Columns:
         """The given rows, in that order."""
         return Columns({k: [v[i] for i in rows] for k, v in self.data.items()}, len(rows))
+
+    def for_query(self, name: str) -> Columns:
+        """Only the columns the named query reads (`$c.<field>`), so no list is sent that it ignores."""
+        return Columns({k: self.data[k] for k in _columns_read(name)}, self.size)
+
+
+@cache
+def _columns_read(name: str) -> tuple[str, ...]:
+    return tuple(sorted(set(re.findall(r"\$c\.(\w+)", cypher(name)))))
 
 
 def _run(tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
@@ -751,10 +761,12 @@ def _sessions_work(batch: Columns) -> Callable[[ManagedTransaction], Any]:
         if fresh:
             _run_checked(tx, "ingest_sessions_create", fresh)
         if known:
-            _run_checked(tx, "ingest_sessions_update", known)
+            # a re-sent session: its links and times, then (if the drop has exchanges for it) its facts, each
+            # query sent only the columns it reads
+            _run_checked(tx, "ingest_sessions_update", known.for_query("ingest_sessions_update"))
             with_facts = known.take([i for i, f in enumerate(known.data["has_facts"]) if f])
             if with_facts:
-                _run(tx, "ingest_session_facts", c=with_facts.data)
+                _run(tx, "ingest_session_facts", c=with_facts.for_query("ingest_session_facts").data)
 
     return tx_fn
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 
-from graph.ingest.load import _column_batches
+from graph.ingest.load import Columns, _column_batches
 from graph.ingest.templates import TemplatePlan
 from graph.ingest.transform import (
     combine_partials,
@@ -142,3 +143,15 @@ def test_column_batches_and_take_keep_rows_aligned() -> None:
     picked = batches[1].take([1])
     assert picked.data == {"id": ["d"], "n": [4], "l": [[2, 3]]} and len(picked) == 1
     assert not batches[0].take([])
+
+
+def test_a_batch_sends_a_query_only_the_columns_it_reads() -> None:
+    reads = ["account_id", "api_key_id", "asn", "client_fingerprint", "ended_at", "ip", "session_id", "started_at",
+             "user_agent"]  # fmt: skip
+    data = {k: [f"{k}-1", f"{k}-2"] for k in [*reads, "templates", "has_facts"]}
+    batch = Columns(data, 2).for_query("ingest_sessions_update")
+    assert sorted(batch.data) == reads and len(batch) == 2
+    assert batch.data["session_id"] == ["session_id-1", "session_id-2"]
+    facts = Columns({**data, "exchanges": [1, 2]}, 2)
+    with pytest.raises(KeyError):  # a column the query reads is missing: an error, never a silent null
+        facts.for_query("ingest_session_facts")
