@@ -14,7 +14,7 @@ export NEO4J_URI="bolt://127.0.0.1:$NEO4J_BOLT_PORT"
 export NEO4J_HEAP="${NEO4J_HEAP:-2g}" NEO4J_PAGECACHE="${NEO4J_PAGECACHE:-1g}"
 export REDIS_PORT="${TEST_REDIS_PORT:-6380}"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
-export CELERY_BROKER_URL="$REDIS_URL" CELERY_RESULT_BACKEND="$REDIS_URL"
+export CELERY_BROKER_URL="$REDIS_URL" CELERY_RESULT_BACKEND="$REDIS_URL" CACHE_URL="$REDIS_URL"  # nothing from the caller's environment
 export DJANGO_SETTINGS_MODULE=investigations.settings.test
 mkdir -p "$VAR_DIR" "$ROOT/test-artifacts"
 
