@@ -1,5 +1,6 @@
-// Recompute the exchange facts and the derived USED_* relationships of existing accounts from all of their
-// sessions in the graph (this drop's and earlier drops'); stale derived relationships are removed.
+// Recompute the exchange facts and the derived USED_* relationships of accounts marked :Recompute (a re-sent
+// session or its facts changed) from all of their sessions in the graph; stale derived relationships are
+// removed, and so is the mark (it is the step's checkpoint: a retried step recomputes what is still marked).
 UNWIND $ids AS id
 MATCH (a:Account {account_id: id})
 CALL (a) {
@@ -82,4 +83,5 @@ CALL (a, kept_models) {
   WHERE NOT m.name IN kept_models
   DELETE r
 }
+REMOVE a:Recompute
 RETURN count(*) AS written

@@ -1,5 +1,5 @@
 // Replace the exchange, template and model facts of existing sessions (a re-sent period replaces, never
-// adds); returns each session's account so account facts can be recomputed.
+// adds) and mark each session's account for a recompute of its facts.
 UNWIND range(0, size($c.session_id) - 1) AS i
 MATCH (s:Session {session_id: $c.session_id[i]})
 SET s.exchanges = $c.exchanges[i],
@@ -20,5 +20,8 @@ SET s.exchanges = $c.exchanges[i],
     s.model_first = $c.model_first[i],
     s.model_last = $c.model_last[i]
 WITH s
-OPTIONAL MATCH (a)-[:HAD_SESSION]->(s)
-RETURN a.account_id AS account_id
+CALL (s) {
+  MATCH (a:Account)-[:HAD_SESSION]->(s)
+  SET a:Recompute
+}
+RETURN count(*) AS written

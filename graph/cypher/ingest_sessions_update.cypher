@@ -1,5 +1,6 @@
 // Sessions that already exist: replace their properties and their account, key, IP and client links
-// (exchange facts are replaced by ingest_session_facts when the drop has exchanges for them).
+// (exchange facts are replaced by ingest_session_facts when the drop has exchanges for them). A re-sent session
+// cannot be added to its account's facts, so the account (and a previous owner) is marked for a recompute.
 UNWIND range(0, size($c.session_id) - 1) AS i
 MATCH (s:Session {session_id: $c.session_id[i]})
 MATCH (a:Account {account_id: $c.account_id[i]})
@@ -8,11 +9,13 @@ MATCH (ip:IP {address: $c.ip[i]})
 SET s.started_at = datetime({epochMillis: $c.started_at[i]}),
     s.ended_at = datetime({epochMillis: $c.ended_at[i]}),
     s.user_agent = $c.user_agent[i],
-    s.asn = $c.asn[i]
+    s.asn = $c.asn[i],
+    a:Recompute
 WITH s, a, k, ip, i
 CALL (s, a) {
   MATCH (other)-[r:HAD_SESSION]->(s)
   WHERE other <> a
+  SET other:Recompute
   DELETE r
 }
 CALL (s, a) {

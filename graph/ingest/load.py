@@ -1,15 +1,19 @@
 """Stage two: write a staged drop to Neo4j with batched `UNWIND ... MERGE` statements in managed write
 transactions, step by step, recording a checkpoint after every committed batch.
 
-Every batch is idempotent (MERGE and SET of values computed from the drop, never `+=` of counts; entities
-known to be new are CREATEd after a lookup in the same transaction, so a replay takes the replace path), so a
-batch replayed after a crash changes nothing; the checkpoint only saves the time of replaying it.
+Every batch is idempotent or applied exactly once: entity rows MERGE and SET values computed from the drop;
+a session batch creates its new sessions and adds their exchange facts to their accounts in one transaction
+(a replayed batch finds the sessions, takes the replace path and marks their accounts `:Recompute` instead of
+adding twice). A re-sent session, the facts of an earlier drop's session and an out-of-order drop mark the
+account too, and the recompute step rebuilds marked accounts from all their sessions: a daily drop costs
+what its own sessions cost, never the account's history.
 
 Steps whose batches must commit in order (template writes and merges, orphan session facts, the drop record)
 go through one ordered writer thread. Every other step (shared entities one row per key, accounts, billing,
-API keys, sessions and new accounts' facts, recomputes) goes through two parallel writer threads (two
-transactions at a time on the server; sessions in batches sorted by account), while the main thread prepares
-the next batches and a prefetch thread the next session partition.
+API keys, sessions with their accounts' facts, recomputes) goes through two parallel writer threads (two
+transactions at a time on the server; session batches hold whole accounts, so two transactions never write
+one account, and the shared nodes they link to are only given relationships, never properties), while the
+main thread prepares the next batches and a prefetch thread the next session partition.
 """
 
 from __future__ import annotations
@@ -68,10 +72,10 @@ Checkpoint = dict[str, Any]
 B = TypeVar("B", bound=Sized)  # a batch: rows (one map each) or Columns
 Progress = Callable[[str, float], None]
 
-BATCH = {"default": 5_000, "sessions": 2_500, "account_facts": 5_000, "recompute": 500}
+BATCH = {"default": 5_000, "sessions": 2_500, "recompute": 500}
 STEP_WEIGHTS = {
     "schema": 1, "dimensions": 5, "accounts": 8, "billing": 4, "api_keys": 3, "templates": 3, "sessions": 60,
-    "orphans": 2, "account_facts": 8, "account_defaults": 1, "template_facts": 2, "drop": 1,
+    "orphans": 2, "recompute": 8, "account_defaults": 1, "template_facts": 2, "drop": 1,
 }  # fmt: skip
 
 
@@ -252,7 +256,7 @@ class Loader:
             steps.append((name, STEP_WEIGHTS[name]))
         share = STEP_WEIGHTS["sessions"] / max(self.manifest.partitions, 1)
         steps.extend((f"sessions:{p}", share) for p in range(self.manifest.partitions))
-        for name in ("orphans", "account_facts", "account_defaults", "template_facts", "drop"):
+        for name in ("orphans", "recompute", "account_defaults", "template_facts", "drop"):
             steps.append((name, STEP_WEIGHTS[name]))
         return steps
 
@@ -263,7 +267,7 @@ class Loader:
         writer = self._ordered = _Writer(self.graph)
         self.parallel = _Writer(self.graph, threads=self.threads)
         self._prefetch = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-prepare")
-        self._prefetched: dict[int, Future[tuple[pa.Table, pa.Table]]] = {}
+        self._prefetched: dict[int, Future[list[SessionBatch]]] = {}
         try:
             for name, weight in self._steps:
                 if name in self.state["done"]:
@@ -296,7 +300,7 @@ class Loader:
         return LoadStats(
             rows=dict(self.rows),
             new_accounts=len(self._new_accounts()),
-            recomputed_accounts=self.rows.get("account_facts", 0),
+            recomputed_accounts=self.rows.get("recompute", 0),
             templates_new=self.template_stats[0],
             templates_extended=self.template_stats[1],
             templates_merged=self.template_stats[2],
@@ -322,10 +326,12 @@ class Loader:
         work: Callable[[B], Callable[[ManagedTransaction], Any]],
         total: int | None = None,
         key_of: Callable[[B], str] | None = None,
+        skip_done: bool = True,
     ) -> None:
         """Submit batches of one step, skipping those a previous attempt committed (the checkpoint keeps the
-        longest run of committed batches from the first: with parallel writers, later ones may be replayed)."""
-        done_before = self.state.get("batch", -1) if self.state.get("step") == step else -1
+        longest run of committed batches from the first: with parallel writers, later ones may be replayed),
+        unless the step's own data is its checkpoint (`skip_done` false: its batches change between attempts)."""
+        done_before = self.state.get("batch", -1) if self.state.get("step") == step and skip_done else -1
         self._step_done = {i for i in range(done_before + 1)}
         sent = 0
         key = re.sub(r":\d+", "", step)
@@ -617,100 +623,63 @@ class Loader:
             )
         return self.plan
 
-    def _prepare_sessions(self, partition: int) -> tuple[pa.Table, pa.Table]:
-        """Session rows and new accounts' fact rows of one partition (runs on the prefetch thread, one
-        partition ahead of the writes; Arrow releases the GIL for most of it)."""
+    def _prepare_sessions(self, partition: int) -> list[SessionBatch]:
+        """One partition's session rows and its accounts' exchange facts from them, in batches that never split
+        an account (runs on the prefetch thread, one partition ahead of the writes; Arrow releases the GIL
+        for most of it)."""
         parts = {
             kind: read_arrow(partial_path(self.work, kind, partition), PARTIAL_SCHEMAS[kind])
             for kind in PARTIAL_SCHEMAS
         }
         facts = combine_partials(parts, self._plan())
         rows, orphans = session_rows(self._sessions(partition), facts)
-        # an account's sessions in one batch: parallel transactions then rarely touch the same account node
         rows = rows.sort_by([("account_id", "ascending"), ("session_id", "ascending")])
         if orphans.num_rows:
             with pa.ipc.new_file(str(self.work / f"orphans-p{partition:03d}.arrow"), orphans.schema) as sink:
                 sink.write_table(orphans)
-        new = pa.array(sorted(self._new_accounts()), pa.string())
-        return rows, account_facts(rows, facts, new)
+        accounts = account_facts(rows, facts, pc.unique(rows["account_id"].combine_chunks()))
+        return session_batches(rows, accounts, BATCH["sessions"])
 
     def _prefetch_first_partition(self) -> None:
         pending = [p for p in range(self.manifest.partitions) if f"sessions:{p}" not in self.state["done"]]
         if pending:
-            self._find_new_accounts()  # preparing a partition needs them
             self._prepared_sessions(pending[0])
 
-    def _prepared_sessions(self, partition: int) -> Future[tuple[pa.Table, pa.Table]]:
+    def _prepared_sessions(self, partition: int) -> Future[list[SessionBatch]]:
         if partition not in self._prefetched:
             self._plan()  # loaded once, before any thread needs it
             self._prefetched[partition] = self._prefetch.submit(self._prepare_sessions, partition)
         return self._prefetched[partition]
 
     def _step_sessions(self, writer: _Writer, step: str, partition: int) -> None:
-        """Write one partition's sessions and its new accounts' facts (account facts only refer to nodes of
-        earlier steps, so both go through the parallel writers without waiting for each other) while the
+        """Write one partition's sessions, each batch with its accounts' facts in the same transaction, on the
+        parallel writers (partitioned by account, so two transactions never write one account), while the
         next partition is prepared."""
-        rows, facts_rows = self._prepared_sessions(partition).result()
+        batches = self._prepared_sessions(partition).result()
         del self._prefetched[partition]
         following = partition + 1
         if following < self.manifest.partitions and f"sessions:{following}" not in self.state["done"]:
             self._prepared_sessions(following)
-        account_work = self._statement("ingest_account_facts", checked=True)
-
-        def work(batch: Any) -> Callable[[ManagedTransaction], Any]:
-            return _sessions_work(batch) if isinstance(batch, Columns) else account_work(batch)
-
-        def batches() -> Iterator[Any]:
-            yield from _column_batches(rows, BATCH["sessions"])
-            yield from _table_batches(facts_rows, BATCH["account_facts"])
-
-        self._write(
-            self.parallel,
-            step,
-            batches(),
-            work,
-            rows.num_rows + facts_rows.num_rows,
-            key_of=lambda batch: "sessions" if isinstance(batch, Columns) else "sessions:accounts",
-        )
+        self._write(self.parallel, step, batches, _sessions_work, sum(len(b) for b in batches))
 
     def _step_orphans(self, writer: _Writer, step: str) -> None:
-        touched: set[str] = set()
+        """Exchange facts of sessions sent in an earlier drop: replace them and mark their accounts."""
         for p in range(self.manifest.partitions):
             path = self.work / f"orphans-p{p:03d}.arrow"
-            if not path.is_file():
-                continue
-            table = read_arrow(path)
-
-            def work(batch: Columns) -> Callable[[ManagedTransaction], Any]:
-                def tx_fn(tx: ManagedTransaction) -> None:
-                    for r in _run(tx, "ingest_session_facts", c=batch.data):
-                        if r["account_id"] is not None:
-                            touched.add(r["account_id"])
-
-                return tx_fn
-
-            self._write(writer, f"{step}:{p}", _column_batches(table, BATCH["sessions"]), work)
-        writer.drain()
-        write_ids(self.work / "orphan_accounts.arrow", pa.array(sorted(touched), pa.string()))
-
-    def _touched_existing(self) -> list[str]:
-        touched: set[str] = set()
-        for table in self._all_sessions(["account_id"]):
-            touched.update(pc.unique(table["account_id"].combine_chunks()).to_pylist())
-        for name in ("exchanges/accounts.arrow", "orphan_accounts.arrow"):
-            path = self.work / name
             if path.is_file():
-                touched.update(read_arrow(path)["id"].to_pylist())
-        return sorted(touched - self._new_accounts())
+                self._write(writer, f"{step}:{p}", _column_batches(read_arrow(path), BATCH["sessions"]),
+                            lambda batch: lambda tx: _run(tx, "ingest_session_facts", c=batch.data))  # fmt: skip
 
-    def _step_account_facts(self, writer: _Writer, step: str) -> None:
-        ids = [{"id": i} for i in self._touched_existing()]
+    def _step_recompute(self, writer: _Writer, step: str) -> None:
+        """Recompute the facts of every account marked for it, from all of its sessions."""
+        ids = [{"id": r["id"]} for r in self.graph.read("ingest_recompute_marked")]
         self._write(
             self.parallel,
             step,
             _batches(ids, BATCH["recompute"]),
             self._ids_statement("ingest_account_facts_recompute"),
             len(ids),
+            skip_done=False,  # the marks are the checkpoint: what a first attempt recomputed is unmarked
         )
 
     def _step_account_defaults(self, writer: _Writer, step: str) -> None:
@@ -750,14 +719,54 @@ class Loader:
         writer.submit(step, lambda tx: _run(tx, "ingest_drop", **params), (step, 0))
 
 
-def _sessions_work(batch: Columns) -> Callable[[ManagedTransaction], Any]:
-    """One transaction: find which sessions exist, create the new ones, replace the existing ones."""
+@dataclass(frozen=True)
+class SessionBatch:
+    """Sessions of whole accounts (sorted by account) and those accounts' exchange facts from them."""
+
+    sessions: Columns
+    accounts: list[dict[str, Any]]
+
+    def __len__(self) -> int:
+        return self.sessions.size
+
+
+def session_batches(rows: pa.Table, accounts: pa.Table, size: int) -> list[SessionBatch]:
+    """Cut session rows sorted by account into batches of about `size` sessions that never split an account,
+    each with the `accounts` rows (one per account, sorted the same way) of its accounts."""
+    ids = rows["account_id"].combine_chunks()
+    n = len(ids)
+    if n == 0:
+        return []
+    change = np.ones(n, dtype=bool)
+    change[1:] = np.asarray(pc.not_equal(ids.slice(1), ids.slice(0, n - 1)).to_numpy(zero_copy_only=False), bool)
+    starts = np.flatnonzero(change)
+    if len(starts) != accounts.num_rows:
+        raise ValueError("account facts do not line up with the session rows")
+    batches = []
+    first = 0  # index into starts of the batch's first account
+    while first < len(starts):
+        # the first account starting at or after `size` sessions in ends the batch (at least one account)
+        last = max(int(np.searchsorted(starts, starts[first] + size, side="left")), first + 1)
+        lo, hi = int(starts[first]), int(starts[last]) if last < len(starts) else n
+        part = rows.slice(lo, hi - lo)
+        batches.append(SessionBatch(
+            Columns({name: part.column(name).to_pylist() for name in part.column_names}, part.num_rows),
+            accounts.slice(first, last - first).to_pylist(),
+        ))  # fmt: skip
+        first = last
+    return batches
+
+
+def _sessions_work(batch: SessionBatch) -> Callable[[ManagedTransaction], Any]:
+    """One transaction: find which sessions exist, create the new ones, replace the existing ones; add the facts
+    of accounts whose sessions are all new (the others were marked for a recompute by the replace)."""
 
     def tx_fn(tx: ManagedTransaction) -> None:
-        ids = batch.data["session_id"]
+        sessions = batch.sessions
+        ids = sessions.data["session_id"]
         existing = {r["id"] for r in _run(tx, "ingest_lookup_sessions", ids=ids)}
-        fresh = batch.take([i for i, s in enumerate(ids) if s not in existing]) if existing else batch
-        known = batch.take([i for i, s in enumerate(ids) if s in existing])
+        fresh = sessions.take([i for i, s in enumerate(ids) if s not in existing]) if existing else sessions
+        known = sessions.take([i for i, s in enumerate(ids) if s in existing])
         if fresh:
             _run_checked(tx, "ingest_sessions_create", fresh)
         if known:
@@ -767,6 +776,10 @@ def _sessions_work(batch: Columns) -> Callable[[ManagedTransaction], Any]:
             with_facts = known.take([i for i, f in enumerate(known.data["has_facts"]) if f])
             if with_facts:
                 _run(tx, "ingest_session_facts", c=with_facts.for_query("ingest_session_facts").data)
+        resent = set(known.data["account_id"])
+        added = [row for row in batch.accounts if row["account_id"] not in resent]
+        if added:
+            _run_checked(tx, "ingest_account_facts", added)
 
     return tx_fn
 

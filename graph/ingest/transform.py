@@ -269,7 +269,7 @@ def combine_partials(parts: dict[str, pa.Table], plan: TemplatePlan) -> SessionF
             "first": templates["first_min_min"],
             "last": templates["last_max_max"],
         }
-    )
+    ).sort_by("template_id")  # each session's lists in key order, however the drop was chunked
     models = (
         parts["models"]
         .group_by(["session_id", "model"], use_threads=False)
@@ -283,7 +283,7 @@ def combine_partials(parts: dict[str, pa.Table], plan: TemplatePlan) -> SessionF
             "first": models["first_min"],
             "last": models["last_max"],
         }
-    )
+    ).sort_by("model")
     return SessionFacts(sessions, templates, models)
 
 

@@ -35,6 +35,7 @@ BILLING_SCHEMA = pa.schema([
 ])
 MODEL_RELEASE_SCHEMA = pa.schema([("model", pa.string()), ("released_at", TS)])
 LABEL_SCHEMA = pa.schema([("account_id", pa.string()), ("campaign", pa.string()), ("population", pa.string())])
+SERIES_LABEL_SCHEMA = LABEL_SCHEMA.append(pa.field("first_activity", TS))
 DROP_FILES: tuple[str, ...] = ("accounts", "billing", "sessions", "exchanges", "model_releases", "labels")
 _ROWS_PER_WRITE = 100_000
 
@@ -78,18 +79,18 @@ def generate_drop(
     files: dict[str, Path] = {}
     rows: dict[str, int] = {}
     for name, schema, tables in (
-        ("model_releases", MODEL_RELEASE_SCHEMA, lambda: iter([_model_releases(plan)])),
-        ("accounts", ACCOUNT_SCHEMA, lambda: _account_tables(plan)),
-        ("billing", BILLING_SCHEMA, lambda: _billing_tables(plan)),
-        ("labels", LABEL_SCHEMA, lambda: _label_tables(plan)),
+        ("model_releases", MODEL_RELEASE_SCHEMA, lambda: iter([model_releases(plan)])),
+        ("accounts", ACCOUNT_SCHEMA, lambda: account_tables(plan)),
+        ("billing", BILLING_SCHEMA, lambda: billing_tables(plan)),
+        ("labels", LABEL_SCHEMA, lambda: label_tables(plan)),
     ):
-        files[name], rows[name] = _write(out_dir, name, schema, fmt, tables)
+        files[name], rows[name] = write_file(out_dir, name, schema, fmt, tables)
     sessions = DropFileWriter(out_dir, "sessions", SESSION_SCHEMA, fmt, quote_strings=True)
     exchanges = DropFileWriter(out_dir, "exchanges", EXCHANGE_SCHEMA, fmt)
     try:
         total = int(plan.n_exchanges.sum())
         with tqdm(total=total, unit="exch", unit_scale=True, disable=not progress, desc="exchanges") as bar:
-            for session_table, exchange_table in _blocks(plan, workers):
+            for session_table, exchange_table in blocks(plan, workers):
                 sessions.write(session_table)
                 exchanges.write(exchange_table)
                 bar.update(exchange_table.num_rows)
@@ -110,8 +111,8 @@ def generate_drop(
     )
 
 
-def _write(out_dir: Path, name: str, schema: pa.Schema, fmt: str,
-           tables: Callable[[], Iterator[pa.Table]]) -> tuple[Path, int]:
+def write_file(out_dir: Path, name: str, schema: pa.Schema, fmt: str,
+               tables: Callable[[], Iterator[pa.Table]]) -> tuple[Path, int]:
     """Write one account-level file (its values never need CSV quoting)."""
     writer = DropFileWriter(out_dir, name, schema, fmt)
     try:
@@ -140,8 +141,9 @@ def _work(job: tuple[int, np.ndarray]) -> tuple[pa.Table, pa.Table]:
     return generate_block(_WORKER_PLAN, job[0], job[1])
 
 
-def _blocks(plan: Plan, workers: int) -> Iterator[tuple[pa.Table, pa.Table]]:
-    """Generated blocks in order; with workers, at most two blocks per worker are in flight."""
+def blocks(plan: Plan, workers: int) -> Iterator[tuple[pa.Table, pa.Table]]:
+    """Generated blocks (sessions, exchanges) in order; with workers, at most two blocks per worker are in
+    flight."""
     jobs = list(enumerate(block_accounts(plan)))
     if workers <= 1 or len(jobs) < 2:
         for block, accounts in jobs:
@@ -168,21 +170,27 @@ def _masked(index: np.ndarray, missing: np.ndarray) -> pa.Array:
     return pa.array(np.where(missing, 0, index).astype(np.int64), pa.int64(), mask=missing)
 
 
-def _model_releases(plan: Plan) -> pa.Table:
+def model_releases(plan: Plan, as_of: int | None = None) -> pa.Table:
+    """The model line-up; with ``as_of``, only the models released before it."""
     models = plan.config.models
     names = [m.name for m in models.legacy] + [models.new_model]
     times = [parse_iso(m.released_at) for m in models.legacy] + [plan.release]
+    if as_of is not None:
+        names, times = [n for n, t in zip(names, times, strict=True) if t < as_of], [t for t in times if t < as_of]
     return pa.table({"model": _strings(names), "released_at": pa.array(times, TS)}, schema=MODEL_RELEASE_SCHEMA)
 
 
-def _account_tables(plan: Plan) -> Iterator[pa.Table]:
+def account_tables(plan: Plan, as_of: int | None = None) -> Iterator[pa.Table]:
+    """Account rows in output order; with ``as_of`` (epoch seconds), only the accounts created before it, with
+    the status they had then (a later ban or suspension is not known yet)."""
     A, world = plan.accounts, plan.world
     org_ids = opaque_ids(np.arange(max(world.orgs, 1), dtype=np.uint64), derive_key(plan.seed, "org"), "org_")
     countries = _strings(list(catalog.COUNTRY_CODES))
     devices = hex_strings(np.concatenate(world.devices.hi), np.concatenate(world.devices.lo))
     plans, statuses = _strings(list(PLANS)), _strings(list(STATUSES))
-    for i in range(0, len(plan.order), _ROWS_PER_WRITE):
-        idx = plan.order[i:i + _ROWS_PER_WRITE]
+    known = _known_status(plan, as_of)
+    for idx in _output_rows(plan, as_of):
+        status, status_at = np.where(known[idx], A.status[idx], 0), np.where(known[idx], A.status_at[idx], -1)
         yield pa.table({
             "account_id": plan.account_ids.take(idx),
             "created_at": pa.array(A.created_at[idx], TS),
@@ -192,15 +200,35 @@ def _account_tables(plan: Plan) -> Iterator[pa.Table]:
             "signup_ip": plan.ip_text.take(_masked(A.signup_ip[idx], A.signup_ip[idx] < 0)),
             "signup_fingerprint": devices.take(_masked(A.device[idx], A.device[idx] < 0)),
             "plan": plans.take(A.plan[idx].astype(np.int64)),
-            "status": statuses.take(A.status[idx].astype(np.int64)),
-            "status_changed_at": pa.array(A.status_at[idx], TS, mask=A.status_at[idx] < 0),
+            "status": statuses.take(status.astype(np.int64)),
+            "status_changed_at": pa.array(status_at, TS, mask=status_at < 0),
         }, schema=ACCOUNT_SCHEMA)
 
 
-def _billing_tables(plan: Plan) -> Iterator[pa.Table]:
+def _output_rows(plan: Plan, as_of: int | None) -> Iterator[np.ndarray]:
+    """Accounts in output order, in slices of ``_ROWS_PER_WRITE``; with ``as_of``, those created before it."""
+    order = plan.order if as_of is None else plan.order[plan.accounts.created_at[plan.order] < as_of]
+    for i in range(0, len(order), _ROWS_PER_WRITE):
+        yield order[i:i + _ROWS_PER_WRITE]
+
+
+def _known_status(plan: Plan, as_of: int | None) -> np.ndarray:
+    """Per account: whether its status change has happened by ``as_of`` (always, without a cut)."""
+    at = plan.accounts.status_at
+    return np.ones(len(at), dtype=bool) if as_of is None else at < as_of
+
+
+def billing_tables(plan: Plan, as_of: int | None = None, spend: np.ndarray | None = None) -> Iterator[pa.Table]:
+    """Billing rows by account then attachment time; with ``as_of``, the instruments attached before it, and
+    ``spend`` (USD per account) in place of the whole window's spend."""
     B, world = plan.billing, plan.world
     cards, addresses = world.cards, world.addresses
     order = np.lexsort((B.created_at, plan.position[B.account]))
+    number = np.arange(len(order), dtype=np.uint64)  # a row's id follows its place in the whole window's file
+    if as_of is not None:
+        attached = (B.created_at[order] < as_of) & (plan.accounts.created_at[B.account[order]] < as_of)
+        order, number = order[attached], number[attached]
+    spend = plan.spend if spend is None else spend
     fps = hex_strings(np.concatenate(cards.fp_hi), np.concatenate(cards.fp_lo))
     bins = pa.array([b for part in cards.bin for b in part], pa.string())
     methods = _strings(list(METHODS))
@@ -211,12 +239,12 @@ def _billing_tables(plan: Plan) -> Iterator[pa.Table]:
     postals = pa.array(addresses.postal, pa.string())
     addr_hash = hex_strings(np.concatenate(world.address_hashes.hi), np.concatenate(world.address_hashes.lo))
     names = hex_strings(np.concatenate(world.names.hi), np.concatenate(world.names.lo))
-    ids = opaque_ids(np.arange(len(order), dtype=np.uint64), derive_key(plan.seed, "billing"), "bill_")
+    ids = opaque_ids(number, derive_key(plan.seed, "billing"), "bill_")
     for i in range(0, len(order), _ROWS_PER_WRITE):
         rows = order[i:i + _ROWS_PER_WRITE]
         card, address, name = B.card[rows], B.address[rows], B.name[rows]
         no_address = address < 0
-        spend = np.round(plan.spend[B.account[rows]] * B.spend_share[rows], 2)
+        spent = np.round(spend[B.account[rows]] * B.spend_share[rows], 2)
         yield pa.table({
             "billing_id": ids.slice(i, len(rows)),
             "account_id": plan.account_ids.take(B.account[rows]),
@@ -229,18 +257,25 @@ def _billing_tables(plan: Plan) -> Iterator[pa.Table]:
             "billing_postal": postals.take(_masked(address, no_address)),
             "billing_name_hash": names.take(_masked(name, name < 0)),
             "billing_address_hash": addr_hash.take(_masked(address, no_address)),
-            "spend_usd": pa.array(spend, pa.float64()),
+            "spend_usd": pa.array(spent, pa.float64()),
         }, schema=BILLING_SCHEMA)
 
 
-def _label_tables(plan: Plan) -> Iterator[pa.Table]:
+def label_tables(plan: Plan, as_of: int | None = None, first_activity: np.ndarray | None = None
+                 ) -> Iterator[pa.Table]:
+    """Ground truth per account (accounts created before ``as_of``); with ``first_activity`` (epoch seconds
+    per account, negative for none), also each account's first exchange."""
     A = plan.accounts
     campaigns = _strings([""] + list(plan.campaign_names))
     populations = _strings(list(plan.population_names))
-    for i in range(0, len(plan.order), _ROWS_PER_WRITE):
-        idx = plan.order[i:i + _ROWS_PER_WRITE]
-        yield pa.table({
+    for idx in _output_rows(plan, as_of):
+        table = pa.table({
             "account_id": plan.account_ids.take(idx),
             "campaign": campaigns.take(A.campaign[idx].astype(np.int64) + 1),
             "population": populations.take(A.population[idx].astype(np.int64)),
         }, schema=LABEL_SCHEMA)
+        if first_activity is not None:
+            first = first_activity[idx]
+            table = table.append_column(SERIES_LABEL_SCHEMA.field("first_activity"),
+                                        pa.array(first, TS, mask=first < 0))
+        yield table
