@@ -36,7 +36,7 @@ _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 QUEUE_PAGE_SIZE = 25
 MEMBERS_PAGE_SIZE = 50
 CSV_COLUMNS = ("account_id", "email", "status", "created_at", "status_changed_at", "plan", "country", "org_id",
-               "exchanges", "reasoning_exchanges", "is_new")  # fmt: skip
+               "exchanges", "reasoning_exchanges", "is_new", "first_flagged_run", "hours_to_detect")  # fmt: skip
 
 
 def _run_param(request: HttpRequest) -> int | None:

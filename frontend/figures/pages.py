@@ -18,6 +18,7 @@ from frontend.figures.timelines import (
     model_share_figure,
     model_use_figure,
     signups_figure,
+    time_to_detect_figure,
 )
 from investigations.selectors.accounts import AccountOverview
 from investigations.selectors.clusters import ClusterPage
@@ -45,6 +46,7 @@ def cluster_figures(page: ClusterPage, links: Mapping[str, str]) -> dict[str, st
         "lineage": figure_json(lineage_figure([(f"run {c.run_id}", c.score, c.size) for c in page.history]))
         if len(page.history) > 1
         else "",
+        "time_to_detect": figure_json(time_to_detect_figure(page.timing.hours)) if page.timing.hours else "",
     }
 
 

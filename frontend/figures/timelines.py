@@ -172,3 +172,21 @@ def model_use_figure(
             )
         )  # fmt: skip
     return figure(traces, height=max(140, 40 * len(models) + 70), showlegend=False)
+
+
+DETECTION_BINS_HOURS = (0, 6, 12, 24, 48, 72, 120, 168)
+
+
+def time_to_detect_figure(hours: Sequence[float]) -> go.Figure:
+    """How long members ran before a run first flagged them: members per band of hours since their first exchange."""
+    edges = [*DETECTION_BINS_HOURS, float("inf")]
+    labels = [f"{lo}-{hi} h" for lo, hi in zip(edges[:-2], edges[1:-1], strict=True)] + [f"{edges[-2]}+ h"]
+    counts = [sum(1 for h in hours if lo <= h < hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    bars = go.Bar(
+        x=labels, y=counts, marker_color=ACCENT, hovertemplate="%{y:,} members flagged %{x} after their first "
+        "exchange<extra></extra>",
+    )  # fmt: skip
+    return figure(
+        [bars], height=220, showlegend=False, xaxis={"type": "category", "title": {"text": "time to detect"}},
+        yaxis={"title": {"text": "members"}},
+    )  # fmt: skip

@@ -101,3 +101,16 @@ def signed(value: Any, digits: int = 3) -> str:
         return f"{float(value):+.{int(digits)}f}"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def hours(value: Any) -> str:
+    """A duration in hours for people: "45 min", "18 h", "3.2 days"; a dash when unknown."""
+    if value is None or value == "":
+        return "—"
+    h = float(value)
+    if h < 1:
+        return f"{round(h * 60)} min"
+    if h < 48:
+        return f"{h:.0f} h"
+    return f"{h / 24:.1f} days"

@@ -13,5 +13,6 @@ RETURN a.account_id AS account_id,
        coalesce(a.exchanges, 0) AS exchanges,
        coalesce(a.reasoning_exchanges, 0) AS reasoning_exchanges,
        a.cap_counts AS cap_counts,
+       a.first_seen.epochMillis AS first_seen__ms,
        coalesce(m.is_new, false) AS is_new
 LIMIT $limit

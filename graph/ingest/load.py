@@ -347,6 +347,7 @@ class Loader:
                 self._report(sent / total)
 
     def _note_committed(self) -> None:
+        before = (self.state.get("step"), self.state.get("batch"))
         for writer in (w for w in (getattr(self, "_ordered", None), getattr(self, "parallel", None)) if w):
             for step, index in writer.take_committed():
                 if self.state.get("step") != step:
@@ -355,7 +356,8 @@ class Loader:
                 self._step_done.add(index)
                 while self.state["batch"] + 1 in self._step_done:
                     self.state["batch"] += 1
-        self._save()
+        # saved whenever the committed run of batches grew, so a retry skips everything committed so far
+        self._save(force=(self.state.get("step"), self.state.get("batch")) != before)
 
     def _statement(
         self, name: str, checked: bool = False, **params: Any

@@ -22,7 +22,7 @@ from investigations.models.cases import (
     IndicatorKind,
     ProposalStatus,
 )
-from investigations.models.detection import Cluster, ClusterMember, DetectionRun, RegrowthAlert
+from investigations.models.detection import Cluster, ClusterMember, DetectionRun, FirstFlag, RegrowthAlert
 from investigations.models.jobs import IngestJob, IngestSchedule, JobStatus
 from investigations.models.notes import Annotation, AnnotationLabel, AnnotationTarget
 
@@ -53,6 +53,7 @@ __all__ = [
     "Cluster",
     "ClusterMember",
     "DetectionRun",
+    "FirstFlag",
     "IngestJob",
     "IngestSchedule",
     "JobStatus",

@@ -21,6 +21,9 @@ class DetectionRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    data_as_of = models.DateTimeField(
+        null=True, blank=True, help_text="The latest time in any drop ingested before the run started."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -85,3 +88,18 @@ class RegrowthAlert(models.Model):
 
     def __str__(self) -> str:
         return f"regrowth in {self.cluster_key}: {len(self.account_ids)} new"
+
+
+class FirstFlag(models.Model):
+    """When an account was first put in front of analysts: the first run that placed it in a flagged cluster. Its
+    time-to-detect runs from its first exchange to that run's data horizon (`data_as_of`); an account flagged
+    before its first exchange (a replacement tied to its cluster at sign-up) was detected at once."""
+
+    account_id = models.CharField(max_length=64, unique=True)
+    run = models.ForeignKey(DetectionRun, on_delete=models.CASCADE, related_name="first_flags")
+    cluster_key = models.CharField(max_length=32)
+    first_seen = models.DateTimeField(null=True, blank=True, help_text="The account's first exchange, if any yet.")
+    data_as_of = models.DateTimeField(null=True, blank=True, help_text="The flagging run's data horizon.")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} first flagged in run #{self.run_id} ({self.cluster_key})"

@@ -49,6 +49,7 @@ from investigations.selectors.accounts import (
 )
 from investigations.selectors.cases import watched_case_clusters
 from investigations.selectors.networks import ClusterNetwork, read_network, with_group_open
+from investigations.selectors.timeliness import DetectionTiming, detection_timing, first_flags
 
 MEMBER_LIMIT = 50_000  # members read from the graph for one cluster
 REPLACEMENT_HOURS = 72  # a sign-up this soon after a ban in the same cluster counts as a replacement
@@ -374,7 +375,7 @@ class _LocalCache:
 
 
 _MISSING = object()
-SHARED_CACHE_PREFIX = "cluster-page:v1:"  # bump when the shape of a cached aggregate changes
+SHARED_CACHE_PREFIX = "cluster-page:v2:"  # bump when the shape of a cached aggregate changes
 
 
 def _shared_get(key: str) -> Any:
@@ -456,8 +457,10 @@ def _members(cluster: Cluster) -> list[dict[str, Any]]:
         r["account_id"]: r
         for r in read("ui_cluster_members", cluster_id=graph_cluster_id(cluster), limit=MEMBER_LIMIT)
     }
+    ids = sorted(set(recorded) | set(rows))
+    flags = first_flags(ids, up_to=cluster.run)
     members: list[dict[str, Any]] = []
-    for account_id in sorted(set(recorded) | set(rows)):
+    for account_id in ids:
         row = dict(rows.get(account_id) or {"account_id": account_id})
         member = recorded.get(account_id)
         if member is not None:
@@ -465,6 +468,9 @@ def _members(cluster: Cluster) -> list[dict[str, Any]]:
             row["exchanges"] = max(int(row.get("exchanges") or 0), member.exchanges)
         row.setdefault("exchanges", 0)
         row.setdefault("is_new", False)
+        flag = flags.get(account_id)
+        row["first_flagged_run"] = flag.run_id if flag else None
+        row["hours_to_detect"] = flag.hours_after(row.get("first_seen")) if flag else None
         members.append(row)
     return members
 
@@ -476,6 +482,7 @@ MEMBER_SORTS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "status": lambda m: m.get("status") or "",
     "exchanges": lambda m: m.get("exchanges") or 0,
     "is_new": lambda m: bool(m.get("is_new")),
+    "hours_to_detect": lambda m: (m.get("hours_to_detect") is None, m.get("hours_to_detect") or 0.0),
 }
 
 
@@ -606,6 +613,7 @@ class ClusterPage:
     network: ClusterNetwork
     timelines: ClusterTimelines
     members: list[dict[str, Any]]
+    timing: DetectionTiming
     history: list[Cluster]
     alerts: list[RegrowthAlert]
     annotations: list[Annotation]
@@ -620,12 +628,14 @@ def cluster_page(run: DetectionRun, key: str, *, expand: str | None = None) -> C
     network, timelines = in_parallel(
         lambda: cluster_network(cluster, expand=expand), lambda: cluster_timelines(cluster)
     )
+    members = cluster_members(cluster)
     return ClusterPage(
         cluster=cluster,
         signals=explanation_rows(cluster),
         network=network,
         timelines=timelines,
-        members=cluster_members(cluster),
+        members=members,
+        timing=detection_timing(members),
         history=cluster_history(key),
         alerts=list(cluster_alerts(cluster)),
         annotations=list(cluster_annotations(key)),

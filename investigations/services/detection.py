@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from graph.detection.params import DetectionParams
 from graph.detection.pipeline import ClusterResult, DetectionResult, run_detection
+from graph.detection.timeliness import data_horizon, first_seen
 from graph.driver import get_graph
 from investigations.celery import app as celery_app
-from investigations.models import Cluster, ClusterMember, DetectionRun, JobStatus, RegrowthAlert
+from investigations.models import Cluster, ClusterMember, DetectionRun, FirstFlag, JobStatus, RegrowthAlert
 from investigations.queues import Queue
 from investigations.selectors import detection as selectors
 from investigations.selectors.clusters import warm_cluster
@@ -35,6 +36,7 @@ RUN_DETECTION_TASK = "investigations.run_detection"
 WARM_CLUSTERS_TASK = "investigations.warm_cluster_pages"
 LOCK_PREFIX = "investigations:detection-lock"
 LOCK_TTL_SECONDS = 3 * 3600
+FIRST_FLAG_CHUNK = 900  # ids per IN query (SQLite's default variable limit is 999)
 
 
 class DetectionBusy(RuntimeError):
@@ -131,6 +133,8 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
     run.save(update_fields=["status", "stage", "progress", "error", "started_at", "finished_at"])
     try:
         with _detection_lock(run.pk):
+            run.data_as_of = data_horizon(get_graph())
+            run.save(update_fields=["data_as_of"])
             previous = selectors.previous_clusters(run)
             keep = selectors.recent_run_ids(max(0, params.keep_runs_in_graph - 1))
             result = run_detection(
@@ -141,6 +145,7 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
             linked = selectors.linked_cluster_keys()
             with transaction.atomic():
                 alerts = store_result(run, result, linked)
+                first_flags = record_first_flags(run, result)
                 # New members of clusters under a case alert the case and the analyst queue.
                 case_alerts = raise_regrowth_alerts(run)
                 run.status, run.stage, run.progress = JobStatus.SUCCEEDED, "done", 1.0
@@ -148,6 +153,7 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
                     **result.stats,
                     "regrowth_alerts": alerts,
                     "case_alerts": len(case_alerts),
+                    "first_flagged": first_flags,
                     "previous_clusters": len(previous),
                 }
                 run.timings = result.timings
@@ -192,6 +198,29 @@ def store_result(run: DetectionRun, result: DetectionResult, linked: set[str]) -
             )  # fmt: skip
     RegrowthAlert.objects.bulk_create(alerts)
     return len(alerts)
+
+
+def record_first_flags(run: DetectionRun, result: DetectionResult) -> int:
+    """Record this run as the first to flag every member of its flagged clusters that no earlier run flagged (with
+    the account's first exchange, for its time-to-detect); returns how many accounts were flagged for the first
+    time."""
+    flagged = {a: c.key for c in result.clusters if c.score.flagged for a in c.accounts}
+    ids = sorted(flagged)
+    known: set[str] = set()
+    for start in range(0, len(ids), FIRST_FLAG_CHUNK):
+        chunk = ids[start : start + FIRST_FLAG_CHUNK]
+        known.update(FirstFlag.objects.filter(account_id__in=chunk).values_list("account_id", flat=True))
+    fresh = [a for a in ids if a not in known]
+    seen = first_seen(get_graph(), fresh)
+    FirstFlag.objects.bulk_create(
+        [
+            FirstFlag(account_id=a, run=run, cluster_key=flagged[a], first_seen=seen.get(a), data_as_of=run.data_as_of)
+            for a in fresh
+        ],
+        batch_size=2_000,
+        ignore_conflicts=True,
+    )  # fmt: skip
+    return len(fresh)
 
 
 def _cluster_row(run: DetectionRun, c: ClusterResult) -> Cluster:

@@ -1,5 +1,6 @@
 """A worker killed mid-job (SIGKILL to its whole process group): the job is redelivered to a new worker,
-resumes from its checkpoint, and leaves the same complete, duplicate-free graph as an uninterrupted ingest."""
+resumes from its checkpoint, and leaves the same complete, duplicate-free graph as an uninterrupted ingest,
+for a first drop and for the next day's drop added to it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,38 +28,33 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _wait_until_loading_sessions(job_id: int, timeout: float = 900) -> IngestJob:
+def _wait_until(job_id: int, reached: Callable[[IngestJob], bool], timeout: float = 900) -> IngestJob:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = IngestJob.objects.get(pk=job_id)
-        if "templates" in job.checkpoint.get("done", []):
+        if reached(job):
             return job
         if job.is_finished:
             raise AssertionError(f"the job finished ({job.status}) before it could be interrupted")
-        time.sleep(0.2)
-    raise AssertionError("the job never reached the session step")
+        time.sleep(0.1)
+    raise AssertionError("the job never reached the point to interrupt it at")
 
 
-def test_worker_killed_mid_job_completes_after_retry_without_duplicates(
-    transactional_db: object, clean_graph: Graph, tmp_path: Path
-) -> None:
-    drop = tmp_path / "drop"
-    subprocess.run(
-        [sys.executable, "manage.py", "generate_drop", str(drop), "--preset", "seed", "--scale", "0.003", "--seed", "7",
-         "-v", "0"],
-        cwd=ROOT, check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+def _killed_then_resumed(drop: Path, reached: Callable[[IngestJob], bool]) -> tuple[IngestJob, dict[str, Any]]:
+    """Run a job on a worker, SIGKILL the worker's whole process group once `reached`, let a second worker take the
+    redelivered job; return the finished job and the checkpoint it had when the first worker died."""
     # a session-wide worker (from other tests) must not take this job: it stops consuming `ingest` meanwhile
     celery_app.control.cancel_consumer("ingest", reply=True, timeout=2)
     first = start_worker("test-ingest-kill-1.log")
     second = None
     try:
         job = services.create_ingest_job(drop, source=IngestJob.Source.COMMAND, within_root=False)
-        job = _wait_until_loading_sessions(job.pk)
+        job = _wait_until(job.pk, reached)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
         job.refresh_from_db()
         assert job.status == JobStatus.RUNNING and job.attempts == 1
+        at_kill = dict(job.checkpoint)
         # the new worker restores the unacknowledged message (visibility timeout passed) and runs it again
         second = start_worker("test-ingest-kill-2.log", extra_env={"CELERY_VISIBILITY_TIMEOUT": "5"})
         job = wait_for_job(job.pk, timeout=1200)
@@ -69,6 +67,22 @@ def test_worker_killed_mid_job_completes_after_retry_without_duplicates(
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert job.attempts >= 2
     assert "read_validate" not in job.report["timings"]  # resumed from the staged files, not read again
+    return job, at_kill
+
+
+def _generate(out: Path, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "generate_drop", str(out), "--preset", "seed", "--seed", "7", "-v", "0", *args],
+        cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_worker_killed_mid_job_completes_after_retry_without_duplicates(
+    transactional_db: object, clean_graph: Graph, tmp_path: Path
+) -> None:
+    drop = tmp_path / "drop"
+    _generate(drop, "--scale", "0.003")
+    _killed_then_resumed(drop, lambda job: "templates" in job.checkpoint.get("done", []))
     assert duplicate_relationships(clean_graph) == []
     after_retry = snapshot(clean_graph)
     counts = node_counts(clean_graph)
@@ -76,4 +90,31 @@ def test_worker_killed_mid_job_completes_after_retry_without_duplicates(
     wipe_graph(clean_graph)
     run_ingest(drop, clean_graph, work_dir=tmp_path / "work", quarantine_path=tmp_path / "q.csv")
     assert node_counts(clean_graph) == counts
+    assert snapshot(clean_graph) == after_retry
+
+
+def _sessions_committed(job: IngestJob) -> bool:
+    """A session batch is recorded as committed (the checkpoint is saved as soon as one is)."""
+    sessions_step = str(job.checkpoint.get("step", "")).startswith("sessions") and job.checkpoint.get("batch", -1) >= 0
+    return sessions_step or any(str(s).startswith("sessions") for s in job.checkpoint.get("done", []))
+
+
+def test_worker_killed_while_adding_a_next_drop_resumes_to_the_same_graph(
+    transactional_db: object, clean_graph: Graph, tmp_path: Path
+) -> None:
+    """The next day's drop adds its sessions' facts to accounts already in the graph: batches the first worker
+    committed are not written again, and those it committed without recording are recomputed, not added twice."""
+    series = tmp_path / "series"
+    _generate(series, "--scale", "0.005", "--series", "2", "--period-days", "15")
+    day1, day2 = series / "drop-0001", series / "drop-0002"
+    run_ingest(day1, clean_graph, work_dir=tmp_path / "w1", quarantine_path=tmp_path / "q1.csv")
+    job, at_kill = _killed_then_resumed(day2, _sessions_committed)
+    # the retry continued after the batches recorded as committed: it wrote fewer sessions than the drop holds
+    sessions = sum(1 for _ in (day2 / "sessions.csv").open()) - 1
+    assert job.report["rows_written"].get("sessions", 0) < sessions, at_kill
+    assert duplicate_relationships(clean_graph) == []
+    after_retry = snapshot(clean_graph)
+    wipe_graph(clean_graph)
+    run_ingest(day1, clean_graph, work_dir=tmp_path / "w2", quarantine_path=tmp_path / "q2.csv")
+    run_ingest(day2, clean_graph, work_dir=tmp_path / "w3", quarantine_path=tmp_path / "q3.csv")
     assert snapshot(clean_graph) == after_retry

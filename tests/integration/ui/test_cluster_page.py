@@ -7,10 +7,12 @@ import datetime as dt
 import io
 import re
 
+from django.core.cache import caches
 from django.test import Client
 
-from investigations.models import DetectionRun
+from investigations.models import DetectionRun, FirstFlag
 from investigations.selectors.clusters import (
+    clear_cluster_cache,
     cluster_in_run,
     cluster_members,
     cluster_network,
@@ -19,6 +21,7 @@ from investigations.selectors.clusters import (
 )
 from investigations.selectors.networks import GROUP_THRESHOLD
 from tests.integration.ui.scenario import (
+    EARLIER_RUN,
     HYDRA,
     HYDRA_CARDS,
     HYDRA_DEVICES,
@@ -187,3 +190,25 @@ def test_unknown_cluster_and_run(runs: dict[int, DetectionRun], analyst_client: 
     assert analyst_client.get("/clusters/C-404404/").status_code == 404
     assert analyst_client.get(f"/clusters/{TOP}/", {"run": 12345}).status_code == 404
     assert analyst_client.get(f"/clusters/{TOP}/members.csv", {"run": 12345}).status_code == 404
+
+
+def test_members_show_when_they_were_first_flagged(runs: dict[int, DetectionRun], analyst_client: Client) -> None:
+    members = {m["account_id"]: m for m in cluster_members(_cluster(runs))}
+    for account in HYDRA:
+        run, wait = (runs[EARLIER_RUN], 20) if account in HYDRA[:64] else (runs[LATEST_RUN], 6)
+        seen = members[account]["first_seen"]
+        FirstFlag.objects.create(account_id=account, run=run, cluster_key=TOP, first_seen=seen,
+                                 data_as_of=seen + dt.timedelta(hours=wait))  # fmt: skip
+    # flags written after the page was first read (in production a run writes them with its clusters); the members
+    # are read again here, in the test's transaction (the page reads them on a worker thread, which cannot see it)
+    clear_cluster_cache()
+    caches["default"].clear()
+    assert sum(m["first_flagged_run"] is not None for m in cluster_members(_cluster(runs))) == 84
+    html = analyst_client.get(f"/clusters/{TOP}/", {"sort": "-hours_to_detect"}).content.decode()
+    assert '<section class="card" id="detection">' in html and 'id="fig-time-to-detect"' in html
+    assert "84 / 84" in html and ">20 h<" in html  # median: 64 of the 84 were found after 20 hours
+    rows = re.findall(r'class="member-link">([^<]+)<.*?<td class="nowrap">([^<]*)</td>\s*</tr>', html, re.S)
+    assert rows[0] == ("hyd-0001", f"run #{EARLIER_RUN}, after 20 h")
+    quick = analyst_client.get(f"/clusters/{TOP}/", {"sort": "hours_to_detect"}).content.decode()
+    assert re.findall(r'class="member-link">([^<]+)<.*?<td class="nowrap">([^<]*)</td>\s*</tr>', quick, re.S)[0] == (
+        "hyd-0065", f"run #{LATEST_RUN}, after 6 h")  # fmt: skip
