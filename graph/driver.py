@@ -56,6 +56,8 @@ class Graph:
             auth=(config.user, config.password),
             max_connection_pool_size=16,
             connection_acquisition_timeout=60,
+            # a label or property no node carries yet (the first drop into an empty graph) is not a mistake here
+            notifications_disabled_categories=[neo4j.NotificationDisabledCategory.UNRECOGNIZED],
         )
         self.timings = QueryTimings()
 

@@ -14,6 +14,7 @@ CALL (a, row, fresh) {
                                  ELSE datetime({epochMillis: row.status_changed_at}) END,
       a.country = row.country,
       a.org_id = row.org_id,
+      a.record = row.record,
       a.as_of = datetime({epochMillis: $as_of})
 }
 CALL (a, row, fresh) {

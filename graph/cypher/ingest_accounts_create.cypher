@@ -10,6 +10,7 @@ SET a.created_at = datetime({epochMillis: row.created_at}),
                                ELSE datetime({epochMillis: row.status_changed_at}) END,
     a.country = row.country,
     a.org_id = row.org_id,
+    a.record = row.record,
     a.as_of = datetime({epochMillis: $as_of})
 WITH a, row
 CALL (a, row) {

@@ -20,7 +20,4 @@ CREATE CONSTRAINT drop_fingerprint IF NOT EXISTS FOR (n:Drop) REQUIRE n.fingerpr
 CREATE INDEX account_status IF NOT EXISTS FOR (n:Account) ON (n.status);
 CREATE INDEX account_created IF NOT EXISTS FOR (n:Account) ON (n.created_at);
 CREATE INDEX cluster_run IF NOT EXISTS FOR (n:Cluster) ON (n.run_id);
-CREATE INDEX account_email IF NOT EXISTS FOR (n:Account) ON (n.email);
-// :Recompute marks accounts whose exchange facts ingest must recompute (graph/model.md); the index is small and
-// makes the label known before any account carries it.
-CREATE INDEX account_recompute IF NOT EXISTS FOR (n:Recompute) ON (n.account_id)
+CREATE INDEX account_email IF NOT EXISTS FOR (n:Account) ON (n.email)

@@ -12,11 +12,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from graph.driver import Graph
+from graph.drop import iter_chunks, locate_drop
 
 LOOKUP_BATCH = 20_000
 
@@ -84,3 +87,26 @@ def time_to_detect(campaign_of: Mapping[str, str], active: Iterable[str],
             max_hours=float(waits.max()) if len(waits) else None,
         )
     return out
+
+
+def _read(drop: Path, name: str, columns: list[str]) -> pa.Table:
+    path = locate_drop(drop)[name]
+    tables = [c.table.select(columns) for c in iter_chunks(path, columns=columns)]
+    return pa.concat_tables(tables) if tables else pa.table({c: pa.array([], pa.string()) for c in columns})
+
+
+def hydra_replacements(previous: Path, current: Path, watched: set[str]) -> set[str]:
+    """Accounts of drop `current` that were not in drop `previous`, and sign up from the device of, or attach a
+    card of, an account of `watched` that `current` shows banned: hydra replacements, read from the telemetry as
+    a provider sees it (an evaluation aid: detection never uses it)."""
+    before = set(_read(previous, "accounts", ["account_id"])["account_id"].to_pylist())
+    accounts = _read(current, "accounts", ["account_id", "status", "signup_fingerprint"]).to_pylist()
+    billing = _read(current, "billing", ["account_id", "payment_fingerprint"]).to_pylist()
+    banned = {r["account_id"] for r in accounts if str(r["status"]) == "banned"} & watched
+    devices = {r["signup_fingerprint"] for r in accounts if r["account_id"] in banned and r["signup_fingerprint"]}
+    cards = {r["payment_fingerprint"] for r in billing if r["account_id"] in banned}
+    by_card = {r["account_id"] for r in billing if r["payment_fingerprint"] in cards}
+    return {
+        r["account_id"] for r in accounts
+        if r["account_id"] not in before and (r["signup_fingerprint"] in devices or r["account_id"] in by_card)
+    }  # fmt: skip

@@ -63,6 +63,7 @@ from graph.ingest.transform import (
     email_domains,
     keep_last,
     ms_column,
+    record_hashes,
     session_rows,
     subnet_of,
 )
@@ -94,6 +95,7 @@ class _Writer:
         )
         self.error: BaseException | None = None
         self.committed: list[Any] = []
+        self.retries: dict[str, int] = {}  # per step: transactions run again after a transient error (a lock)
         self.lock = threading.Lock()
         self.threads = [
             threading.Thread(target=self._run, name=f"ingest-writer-{i}", daemon=True) for i in range(threads)
@@ -109,13 +111,24 @@ class _Writer:
                     self.jobs.task_done()
                     return
                 name, work, marker = job
+                attempts = [0]
+
+                def counted(
+                    tx: ManagedTransaction, work: Callable[[ManagedTransaction], Any] = work, attempts: list[int] = attempts
+                ) -> Any:
+                    attempts[0] += 1  # the driver calls again after a transient error (a lock conflict)
+                    return work(tx)
+
                 try:
                     if self.error is None:
                         started = time.perf_counter()
-                        session.execute_write(work)
+                        session.execute_write(counted)
                         with self.lock:
                             self.graph.timings.add(name, time.perf_counter() - started)
                             self.committed.append(marker)
+                            if attempts[0] > 1:
+                                step = re.sub(r":\d+", "", name)
+                                self.retries[step] = self.retries.get(step, 0) + attempts[0] - 1
                 except BaseException as exc:  # noqa: BLE001 - handed to the main thread
                     self.error = exc
                 finally:
@@ -214,6 +227,7 @@ class LoadStats:
     templates_new: int
     templates_extended: int
     templates_merged: int
+    retried: dict[str, int]  # per step: transactions run again after a transient error (lock wait, deadlock)
 
 
 class Loader:
@@ -297,6 +311,10 @@ class Loader:
             self._prefetch.shutdown(wait=True)
             writer.close()
             self.parallel.close()
+        retried: dict[str, int] = {}
+        for w in (writer, self.parallel):
+            for step, n in w.retries.items():
+                retried[step] = retried.get(step, 0) + n
         return LoadStats(
             rows=dict(self.rows),
             new_accounts=len(self._new_accounts()),
@@ -304,6 +322,7 @@ class Loader:
             templates_new=self.template_stats[0],
             templates_extended=self.template_stats[1],
             templates_merged=self.template_stats[2],
+            retried=retried,
         )
 
     def _report(self, fraction: float) -> None:
@@ -390,19 +409,21 @@ class Loader:
         for p in range(self.manifest.partitions):
             yield self._sessions(p).select(columns)
 
-    def _find_new_accounts(self) -> None:
-        """Record once which of the drop's accounts are not in the graph yet (kept for retries: by then the
+    def _classify_accounts(self, rows: pa.Table) -> None:
+        """Record once which of the drop's account rows (one per account, with their `record` hash) are new to
+        the graph, and which are unchanged re-sends of the record the graph holds (kept for retries: by then the
         first attempt may have written them)."""
-        path = self.work / "new_accounts.arrow"
-        if path.is_file():
+        path, unchanged_path = self.work / "new_accounts.arrow", self.work / "unchanged_accounts.arrow"
+        if path.is_file() and unchanged_path.is_file():
             return
-        ids = pc.unique(self._staged("accounts")["account_id"].combine_chunks()).to_pylist()
-        existing: set[str] = set()
+        ids = rows["account_id"].to_pylist()
+        stored: dict[str, str | None] = {}
         for start in range(0, len(ids), 20_000):
-            existing.update(
-                r["id"] for r in self.graph.read("ingest_lookup_accounts", ids=ids[start : start + 20_000])
-            )
-        write_ids(path, pa.array([i for i in ids if i not in existing], pa.string()))
+            for r in self.graph.read("ingest_lookup_accounts", ids=ids[start : start + 20_000]):
+                stored[r["id"]] = r["record"]
+        records = dict(zip(ids, rows["record"].to_pylist(), strict=True))
+        write_ids(unchanged_path, pa.array([i for i in ids if i in stored and stored[i] == records[i]], pa.string()))
+        write_ids(path, pa.array([i for i in ids if i not in stored], pa.string()))
 
     def _new_accounts(self) -> set[str]:
         path = self.work / "new_accounts.arrow"
@@ -498,8 +519,9 @@ class Loader:
         write("ingest_subnet_asns", [{"prefix": p, "number": n} for p, n in subnet_asn])
 
     def _step_accounts(self, writer: _Writer, step: str) -> None:
+        """Create new accounts and replace changed ones; a record re-sent unchanged (most of a daily drop's
+        account table) is not written at all."""
         accounts = self._staged("accounts")
-        self._find_new_accounts()
         rows = pa.table(
             {
                 "account_id": accounts["account_id"],
@@ -517,6 +539,11 @@ class Loader:
         )
         # the last row of an account wins; with one row per account, batches commute (parallel writers)
         rows = keep_last(rows, "account_id")
+        rows = rows.append_column("record", record_hashes(rows))
+        self._classify_accounts(rows)
+        unchanged = read_arrow(self.work / "unchanged_accounts.arrow")["id"]
+        rows = rows.filter(pc.invert(pc.is_in(rows["account_id"], value_set=unchanged)))
+        self.rows["accounts:unchanged"] = len(unchanged)
         self._write(self.parallel, step, _table_batches(rows, BATCH["default"]), self._accounts_work, rows.num_rows)
 
     def _accounts_work(self, batch: list[dict[str, Any]]) -> Callable[[ManagedTransaction], Any]:
@@ -685,9 +712,8 @@ class Loader:
         )
 
     def _step_account_defaults(self, writer: _Writer, step: str) -> None:
-        ids = [
-            {"id": i} for i in pc.unique(self._staged("accounts")["account_id"].combine_chunks()).to_pylist()
-        ]
+        """Zero facts and spend for the drop's new accounts that had neither (an account is never left without)."""
+        ids = [{"id": i} for i in sorted(self._new_accounts())]
         self._write(
             self.parallel,
             step,

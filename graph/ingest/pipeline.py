@@ -66,6 +66,7 @@ class IngestResult:
     templates_new: int
     templates_extended: int
     templates_merged: int
+    retried: dict[str, int]
     timings: dict[str, float]
     query_timings: dict[str, dict[str, float]]
 
@@ -181,6 +182,7 @@ def run_ingest(
         templates_new=stats.templates_new,
         templates_extended=stats.templates_extended,
         templates_merged=stats.templates_merged,
+        retried=stats.retried,
         timings=timings,
         query_timings=query_timings,
     )

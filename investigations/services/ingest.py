@@ -339,14 +339,16 @@ def _succeed(job: IngestJob, result: IngestResult) -> None:
     job.warnings = list(result.warnings)
     job.timings = {**result.timings, **{f"read:{f.file}": f.seconds for f in result.files}}
     job.quarantined_total = result.quarantined
-    _finish(job, JobStatus.SUCCEEDED, report=report)
-    if job.run_detection:
-        run = start_detection(by=job.created_by)
-        IngestJob.objects.filter(pk=job.pk).update(detection_run=run)
-        job.detection_run = run
+    with transaction.atomic():
+        # the run is queued when this commits; a job is never seen finished without the run it asked for
+        if job.run_detection:
+            job.detection_run = start_detection(by=job.created_by)
+        _finish(job, JobStatus.SUCCEEDED, report=report, extra_fields=["detection_run"] if job.run_detection else [])
 
 
-def _finish(job: IngestJob, status: str, *, error: str = "", report: dict[str, Any] | None = None) -> None:
+def _finish(
+    job: IngestJob, status: str, *, error: str = "", report: dict[str, Any] | None = None, extra_fields: list[str] | None = None
+) -> None:
     job.status = status
     job.error = error
     job.report = report or {}
@@ -366,7 +368,7 @@ def _finish(job: IngestJob, status: str, *, error: str = "", report: dict[str, A
     if status == JobStatus.SUCCEEDED:
         job.progress = 1.0
         fields.append("progress")
-    job.save(update_fields=fields)
+    job.save(update_fields=fields + (extra_fields or []))
     shutil.rmtree(work_dir(job), ignore_errors=True)
 
 

@@ -36,6 +36,12 @@ def report_lines(job: IngestJob) -> list[str]:
             f"templates: {report.get('templates_new', 0)} new, {report.get('templates_extended', 0)} extended, "
             f"{report.get('templates_merged', 0)} merged"
         )
+        lines.append(
+            f"  accounts: {report.get('new_accounts', 0):,} new, "
+            f"{report.get('rows_written', {}).get('accounts:unchanged', 0):,} re-sent unchanged, "
+            f"{report.get('recomputed_accounts', 0):,} recomputed from all their sessions; "
+            f"{sum(report.get('retried', {}).values()):,} transactions retried after a lock conflict"
+        )
     if job.quarantined_total:
         lines.append(f"  {job.quarantined_total:,} quarantined rows listed in {job.quarantine_path}")
     if job.error:

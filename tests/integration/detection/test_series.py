@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management import call_command
 
 from graph.detection.params import DetectionParams
+from graph.detection.timeliness import hydra_replacements
 from graph.driver import Graph
 from graph.ingest import run_ingest
 from graph.scenarios import preset
@@ -27,26 +28,6 @@ PERIODS, DAYS, SEED = 4, 3, 3
 
 def _read(series: SeriesSummary, k: int, name: str) -> pd.DataFrame:
     return pd.read_csv(series.drops[k].out_dir / f"{name}.csv", dtype=str, keep_default_na=False)
-
-
-def _replacements(series: SeriesSummary, k: int, watched: set[str]) -> set[str]:
-    """Accounts that first appear in drop k, start working in its period, and sign up from the device or pay with
-    the card of a banned account of a watched cluster: hydra replacements, read from the data as a provider sees
-    it (the generator's own parent links are not used)."""
-    accounts, before = _read(series, k, "accounts"), _read(series, k - 1, "accounts")
-    billing, labels = _read(series, k, "billing"), _read(series, k, "labels")
-    new = set(accounts["account_id"]) - set(before["account_id"])
-    active = set(labels.loc[labels["first_activity"] != "", "account_id"])
-    banned = set(accounts.loc[accounts["status"] == "banned", "account_id"]) & watched
-    devices = accounts.set_index("account_id")["signup_fingerprint"]
-    cards = billing.groupby("account_id")["payment_fingerprint"].apply(set)
-    banned_devices = {devices[a] for a in banned if devices.get(a)}
-    banned_cards = set().union(*(cards.get(a, set()) for a in banned))
-    return {
-        a
-        for a in new & active
-        if devices.get(a) in banned_devices or cards.get(a, set()) & banned_cards
-    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,7 +56,11 @@ def test_replacements_are_flagged_and_alert_the_case_in_the_first_run_after_they
                 "account_id", flat=True
             )
         )
-        replacements = _replacements(series, k, watched)
+        # hydra replacements read from the data as a provider sees it (the generator's own parent links unused):
+        # new accounts on the device or a card of a watched account banned by now, which started in this period
+        labels = _read(series, k, "labels")
+        active = set(labels.loc[labels["first_activity"] != "", "account_id"])
+        replacements = hydra_replacements(series.drops[k - 1].out_dir, drop.out_dir, watched) & active
         alerted = {
             a for ids in CaseAlert.objects.filter(run=run, case_id__in=case_ids).values_list("account_ids", flat=True)
             for a in ids

@@ -85,7 +85,8 @@ def test_a_successful_job_can_start_a_detection_run(tmp_path: Path, monkeypatch:
     result = IngestResult(
         drop_dir=str(tmp_path), fingerprint="f", files=(FileCounts("accounts", "a.csv", 3, 3, 0, 0, 0.1, ()),),
         warnings=(), quarantined=0, exchanges=0, rows_written={}, new_accounts=3, recomputed_accounts=0,
-        templates_new=0, templates_extended=0, templates_merged=0, timings={"total": 1.0}, query_timings={},
+        templates_new=0, templates_extended=0, templates_merged=0, retried={}, timings={"total": 1.0},
+        query_timings={},
     )  # fmt: skip
     monkeypatch.setattr(services, "run_ingest", lambda *a, **k: result)
     job = services.create_ingest_job(

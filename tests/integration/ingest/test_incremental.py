@@ -145,6 +145,9 @@ def test_a_daily_drop_adds_its_facts_to_the_graphs(
         # the next day's facts are added: only accounts whose new hours reach back behind their last one
         # (a session of the day before still running past the cut) are recomputed from their sessions
         assert result.recomputed_accounts < 0.1 * sessions["account_id"].nunique()
+        # the account table is re-sent unchanged: not one account is written again
+        assert "accounts" not in result.rows_written
+        assert result.rows_written["accounts:unchanged"] == len(world["accounts"])
         incremental = normalised(clean_graph)
         together = _write(tmp_path / f"ab{k}", world, sessions["session_id"])
         assert incremental == _together(ingest, clean_graph, history, together), f"cut {k}"

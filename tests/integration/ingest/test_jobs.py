@@ -20,7 +20,9 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from graph.driver import Graph
-from investigations.models import IngestJob, JobStatus
+from graph.scenarios import preset
+from graph.scenarios.series import generate_series
+from investigations.models import DetectionRun, FirstFlag, IngestJob, JobStatus
 from investigations.services import ingest as services
 from tests.integration.ingest import drops
 from tests.integration.ingest.drops import EXPECTED_NODES, node_counts, small_drop
@@ -219,3 +221,42 @@ def test_a_drop_that_leaves_the_root_after_it_was_queued_is_refused_when_it_runs
     services.execute_ingest_job(job.pk)
     job.refresh_from_db()
     assert job.status == JobStatus.REJECTED and "symlink leading outside INGEST_ROOT" in job.error
+
+
+def _wait_for_run(run_id: int, timeout: float = 600) -> DetectionRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = DetectionRun.objects.get(pk=run_id)
+        if run.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return run
+        time.sleep(0.5)
+    raise AssertionError(f"detection run {run_id} still running after {timeout} s")
+
+
+def test_a_schedule_ingests_each_days_drop_of_a_series_then_detects(
+    worker: object, clean_graph: Graph, root_folder: Path, admin_user: AbstractBaseUser, tmp_path: Path
+) -> None:
+    """Daily drops land in a watched folder one after the other; each is ingested once, then detection runs on
+    everything so far and records the accounts it flags for the first time."""
+    series = generate_series(tmp_path / "series", preset("test"), periods=3, period_days=2, seed=5)
+    watched = root_folder / "daily"
+    watched.mkdir()
+    schedule = services.create_schedule(name="daily", folder=f"{root_folder.name}/daily", interval_minutes=60,
+                                        run_detection=True, by=admin_user)  # fmt: skip
+    runs: list[DetectionRun] = []
+    for drop in series.drops:
+        shutil.copytree(drop.out_dir, watched / drop.out_dir.name)
+        _age(watched / drop.out_dir.name)
+        (job_id,) = services.scan_schedule_folder(schedule.pk)
+        job = wait_for_job(job_id)
+        assert job.status == JobStatus.SUCCEEDED, job.error
+        assert job.detection_run is not None
+        runs.append(_wait_for_run(job.detection_run.pk))
+        assert runs[-1].status == JobStatus.SUCCEEDED, runs[-1].error
+        assert services.scan_schedule_folder(schedule.pk) == []  # each drop once
+    accounts = clean_graph.auto("n", "MATCH (a:Account) RETURN count(a) AS n")[0]["n"]
+    assert accounts == series.drops[-1].rows["accounts"]
+    horizons = [r.data_as_of for r in runs]
+    assert all(h is not None for h in horizons) and horizons == sorted(horizons) and len(set(horizons)) == 3
+    assert FirstFlag.objects.filter(run=runs[0]).exists()
+    assert all(r.stats["first_flagged"] == FirstFlag.objects.filter(run=r).count() for r in runs)

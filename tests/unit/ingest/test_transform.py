@@ -14,6 +14,7 @@ from graph.ingest.transform import (
     email_domains,
     fingerprint_words,
     keep_last,
+    record_hashes,
     reduce_exchanges,
     session_rows,
     subnet_of,
@@ -155,3 +156,11 @@ def test_a_batch_sends_a_query_only_the_columns_it_reads() -> None:
     facts = Columns({**data, "exchanges": [1, 2]}, 2)
     with pytest.raises(KeyError):  # a column the query reads is missing: an error, never a silent null
         facts.for_query("ingest_session_facts")
+
+
+def test_record_hashes_tell_changed_rows_from_resent_ones() -> None:
+    table = pa.table({"id": ["a"] * 5, "org": ["x", None, "", "x", "x"], "n": [1, 1, 1, 2, 1]})
+    hashes = record_hashes(table).to_pylist()
+    assert hashes[0] == hashes[4]  # the same record re-sent
+    assert len(set(hashes[:4])) == 4  # a null is not an empty string; any changed value changes the hash
+    assert all(len(h) == 16 for h in hashes)
