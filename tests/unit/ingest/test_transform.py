@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from graph.ingest.load import Columns, _column_batches
+from graph.ingest.load import Columns, _column_batches, session_batches
 from graph.ingest.templates import TemplatePlan
 from graph.ingest.transform import (
     combine_partials,
@@ -164,3 +164,17 @@ def test_record_hashes_tell_changed_rows_from_resent_ones() -> None:
     assert hashes[0] == hashes[4]  # the same record re-sent
     assert len(set(hashes[:4])) == 4  # a null is not an empty string; any changed value changes the hash
     assert all(len(h) == 16 for h in hashes)
+
+
+def test_session_batches_hold_whole_accounts_with_their_facts() -> None:
+    owners = ["a"] * 3 + ["b"] * 1 + ["c"] * 5 + ["d"] * 2
+    rows = pa.table({"account_id": owners, "session_id": [f"s{i}" for i in range(len(owners))]})
+    accounts = pa.table({"account_id": ["a", "b", "c", "d"], "exchanges": [3, 1, 5, 2]})
+    batches = session_batches(rows, accounts, size=4)
+    # an account is never split, and each batch carries exactly the facts of its accounts
+    assert [b.sessions.data["account_id"] for b in batches] == [["a"] * 3 + ["b"], ["c"] * 5, ["d"] * 2]
+    assert [[r["account_id"] for r in b.accounts] for b in batches] == [["a", "b"], ["c"], ["d"]]
+    assert [len(b) for b in batches] == [4, 5, 2]
+    assert session_batches(rows.slice(0, 0), accounts.slice(0, 0), size=4) == []
+    with pytest.raises(ValueError, match="line up"):
+        session_batches(rows, accounts.slice(0, 3), size=4)
