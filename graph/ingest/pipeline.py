@@ -16,7 +16,8 @@ import xxhash
 
 from graph.driver import Graph
 from graph.drop import locate_drop
-from graph.ingest.load import Checkpoint, Loader
+from graph.ingest.checkpoint import Checkpoint
+from graph.ingest.load import Loader
 from graph.ingest.stage import StageManifest, stage_drop
 
 Progress = Callable[[str, float], None]

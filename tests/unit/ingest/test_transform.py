@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from graph.ingest.load import Columns, _column_batches, session_batches
+from graph.ingest.batches import Columns, column_batches, session_batches
 from graph.ingest.templates import TemplatePlan
 from graph.ingest.transform import (
     combine_partials,
@@ -138,7 +138,7 @@ def test_session_rows_carry_template_and_model_facts_as_parallel_lists() -> None
 
 def test_column_batches_and_take_keep_rows_aligned() -> None:
     table = pa.table({"id": ["a", "b", "c", "d", "e"], "n": [1, 2, 3, 4, 5], "l": [[1], [], None, [2, 3], [4]]})
-    batches = list(_column_batches(table, 2))
+    batches = list(column_batches(table, 2))
     assert [len(b) for b in batches] == [2, 2, 1]
     assert batches[1].data == {"id": ["c", "d"], "n": [3, 4], "l": [None, [2, 3]]}
     picked = batches[1].take([1])
