@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from frontend.figures.common import KIND_COLOURS
-from frontend.views_assets import PLOTLY_VERSION
+from frontend.views.assets import PLOTLY_VERSION
 from investigations.models import AnnotationLabel
 from investigations.selectors.clusters import ClusterStatus
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 
 from investigations.health import check_database, check_redis, check_worker
-from investigations.tasks import ping
+from investigations.tasks.health import ping
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

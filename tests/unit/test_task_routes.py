@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import investigations.tasks  # noqa: F401 - registers the tasks
-import investigations.tasks_detection  # noqa: F401
-import investigations.tasks_ingest  # noqa: F401
 from investigations.celery import app
 from investigations.queues import TASK_ROUTES, Queue
 

@@ -10,7 +10,7 @@ from frontend.figures.common import figure_json
 from frontend.figures.explanation import explanation_figure
 from frontend.figures.network import layout, network_figure
 from frontend.figures.timelines import model_share_figure, signups_figure
-from frontend.views_clusters import _csv_cell
+from frontend.views.clusters import _csv_cell
 from investigations.selectors.clusters import Evidence, SignalRow
 from investigations.selectors.networks import NetworkEdge, NetworkNode
 

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from frontend import views_clusters
+from frontend.views import clusters
 from investigations.health import check_all
 from investigations.permissions import role_required
 from investigations.roles import READERS, Role, has_role
@@ -15,7 +15,7 @@ from investigations.roles import READERS, Role, has_role
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page after login: the cluster queue for everyone who may read clusters."""
     if has_role(request.user, *READERS):
-        return views_clusters.queue(request)
+        return clusters.queue(request)
     return render(request, "frontend/home.html")
 
 

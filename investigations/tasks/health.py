@@ -1,4 +1,4 @@
-"""Celery tasks: thin, idempotent wrappers that take ids and call services."""
+"""Celery tasks of the platform's own health: a ping through Redis and a worker, and beat's heartbeat."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from celery import shared_task
 from django.conf import settings
 
 from investigations.health import BEAT_HEARTBEAT_KEY
-from investigations.tasks_detection import run_detection_task  # noqa: F401 - registers the detection tasks
-from investigations.tasks_ingest import *  # noqa: F403
 
 
 @shared_task(name="investigations.ping")
