@@ -25,6 +25,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
+from graph.reads import in_parallel, read, start_reads
 from investigations.ids import parse_id
 from investigations.models import (
     Annotation,
@@ -42,10 +43,7 @@ from investigations.selectors.accounts import (
     CAPABILITIES,
     EntityKind,
     hour_start,
-    in_parallel,
     kind_label,
-    read,
-    start_reads,
 )
 from investigations.selectors.cases import watched_case_clusters
 from investigations.selectors.networks import ClusterNetwork, read_network, with_group_open

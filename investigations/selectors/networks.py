@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from investigations.selectors.accounts import read
+from graph.reads import read
 
 GROUP_THRESHOLD = 60  # clusters above this many accounts are drawn aggregated by shared entity
 MAX_GROUPS = 30  # entity groups drawn for a large cluster

@@ -6,7 +6,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from investigations.selectors.accounts import kind_label, read
+from graph.reads import read
+from investigations.selectors.accounts import kind_label
 
 SEARCH_LIMIT = 50
 TEMPLATE_SCAN = 100_000  # templates compared against a prompt fingerprint
