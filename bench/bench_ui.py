@@ -45,7 +45,7 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 
 from investigations.models import Cluster, ClusterMember  # noqa: E402
 from investigations.roles import Role  # noqa: E402
-from investigations.selectors.clusters import latest_run  # noqa: E402
+from investigations.selectors.runs import latest_run  # noqa: E402
 from investigations.services.users import create_or_update_user  # noqa: E402
 
 BENCH_USER = "bench-analyst"

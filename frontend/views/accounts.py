@@ -20,8 +20,9 @@ from investigations.selectors.accounts import (
     entity_account_ids,
     entity_accounts,
 )
-from investigations.selectors.clusters import annotations_on, latest_run
+from investigations.selectors.clusters import annotations_on
 from investigations.selectors.networks import split_key
+from investigations.selectors.runs import latest_run
 
 SESSIONS_PAGE_SIZE = 25
 ENTITY_PAGE_SIZE = 50

@@ -26,10 +26,10 @@ from investigations.selectors.clusters import (
     cluster_page,
     clusters_for_queue,
     queue_signals,
-    run_from_param,
     sorted_members,
 )
 from investigations.selectors.networks import ClusterNetwork, split_key
+from investigations.selectors.runs import run_from_param
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_.:-]*$")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")

@@ -24,8 +24,8 @@ from investigations.selectors.accounts import (
     entity_account_ids,
     entity_accounts,
 )
-from investigations.selectors.clusters import latest_run
 from investigations.selectors.networks import split_key
+from investigations.selectors.runs import latest_run
 from investigations.selectors.search import search
 
 

@@ -28,10 +28,10 @@ from investigations.selectors.clusters import (
     cluster_timelines,
     clusters_for_queue,
     queue_capabilities,
-    run_from_param,
     sorted_members,
     with_status,
 )
+from investigations.selectors.runs import run_from_param
 
 
 class WorkspacePagination(PageNumberPagination):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import CommandError
 
 from investigations.models import DetectionRun, JobStatus
-from investigations.selectors.detection import latest_completed_run
+from investigations.selectors.runs import latest_run
 
 
 def succeeded_run(run_id: int | None) -> DetectionRun:
@@ -15,7 +15,7 @@ def succeeded_run(run_id: int | None) -> DetectionRun:
         if run is None:
             raise CommandError(f"no succeeded detection run #{run_id}")
         return run
-    latest = latest_completed_run()
+    latest = latest_run()
     if latest is None:
         raise CommandError("no completed detection run yet: run `manage.py detect --wait` first")
     return latest

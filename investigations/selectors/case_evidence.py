@@ -18,10 +18,10 @@ from investigations.models import (
     CaseCluster,
     Cluster,
     ClusterMember,
-    DetectionRun,
     IndicatorKind,
     JobStatus,
 )
+from investigations.selectors.runs import latest_first
 
 SNAPSHOT_VERSION = 1
 
@@ -404,14 +404,9 @@ def latest_cluster_with_key(key: str) -> Cluster | None:
     return (
         Cluster.objects.filter(key=key, run__status=JobStatus.SUCCEEDED)
         .select_related("run")
-        .order_by("-run__created_at", "-run_id")
+        .order_by(*latest_first("run__"))
         .first()
     )
-
-
-def latest_run() -> DetectionRun | None:
-    """The most recent successful detection run."""
-    return DetectionRun.objects.filter(status=JobStatus.SUCCEEDED).order_by("-created_at", "-id").first()
 
 
 def cluster_change(cc: CaseCluster) -> ClusterChange:

@@ -33,8 +33,8 @@ from investigations.selectors.case_evidence import (
     Indicator,
     case_changes,
     case_indicators,
-    latest_run,
 )
+from investigations.selectors.runs import latest_run
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
 

@@ -96,29 +96,6 @@ class QueueFilters:
     sort: str = QueueSort.SCORE
 
 
-def latest_run() -> DetectionRun | None:
-    """The most recent successful detection run."""
-    return DetectionRun.objects.filter(status=JobStatus.SUCCEEDED).order_by("-created_at", "-id").first()
-
-
-def run_or_latest(run_id: int | None) -> DetectionRun | None:
-    """The successful run `run_id`, or the latest one when no id is given (None when there is none)."""
-    if run_id is None:
-        return latest_run()
-    return DetectionRun.objects.filter(pk=run_id, status=JobStatus.SUCCEEDED).first()
-
-
-def run_from_param(value: str | None) -> DetectionRun | None:
-    """The run a `?run=` parameter names: the latest when it is empty, None when it names no successful run;
-    a ValueError (its message for the person who typed it) when it is no run id at all."""
-    if not value:
-        return latest_run()
-    run_id = parse_id(value)
-    if run_id is None:
-        raise ValueError(f"{value[:40]!r} is not a detection run id (a positive integer).")
-    return run_or_latest(run_id)
-
-
 def graph_cluster_id(cluster: Cluster) -> str:
     """The id of the cluster's node in the graph: `<run id>:<key>`."""
     return f"{cluster.run_id}:{cluster.key}"

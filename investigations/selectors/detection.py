@@ -20,6 +20,7 @@ from investigations.models import (
     JobStatus,
 )
 from investigations.selectors.cases import case_cluster_keys
+from investigations.selectors.runs import previous_run
 
 
 def detection_runs() -> QuerySet[DetectionRun]:
@@ -29,21 +30,9 @@ def detection_runs() -> QuerySet[DetectionRun]:
     ).order_by("-created_at", "-pk")
 
 
-def latest_completed_run() -> DetectionRun | None:
-    """The most recent run that succeeded (what the export and the queue show)."""
-    return DetectionRun.objects.filter(status=JobStatus.SUCCEEDED).order_by("-finished_at", "-pk").first()
-
-
-def previous_completed_run(run: DetectionRun) -> DetectionRun | None:
-    """The last run that succeeded before `run` was created (its lineage parent)."""
-    return (
-        DetectionRun.objects.filter(status=JobStatus.SUCCEEDED, pk__lt=run.pk).order_by("-finished_at", "-pk").first()
-    )
-
-
 def previous_clusters(run: DetectionRun) -> list[PreviousCluster]:
     """The clusters of the run before `run`, with their members, for lineage."""
-    parent = previous_completed_run(run)
+    parent = previous_run(run)
     if parent is None:
         return []
     members: dict[str, set[str]] = {}
