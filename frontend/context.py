@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from investigations.roles import Role, roles_of
+from investigations.roles import CASE_MANAGERS, Role, roles_of
 
 
 def roles(request: HttpRequest) -> dict[str, Any]:
@@ -13,5 +13,5 @@ def roles(request: HttpRequest) -> dict[str, Any]:
     return {
         "user_roles": sorted(r.label for r in held),
         "is_admin": Role.ADMIN in held,
-        "is_case_manager": Role.CASE_MANAGER in held or Role.ADMIN in held,
+        "is_case_manager": any(r in held for r in CASE_MANAGERS),
     }

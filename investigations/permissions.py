@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from investigations.roles import READERS, Role, has_role
+from investigations.roles import CASE_MANAGERS, READERS, Role, has_role
 
 
 def role_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -45,7 +45,7 @@ class IsReader(_RolePermission):
 class IsCaseManager(_RolePermission):
     """Case managers and admins: create and change cases."""
 
-    roles = (Role.CASE_MANAGER, Role.ADMIN)
+    roles = CASE_MANAGERS
 
 
 class IsAdmin(_RolePermission):

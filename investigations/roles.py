@@ -35,3 +35,5 @@ def ensure_role_groups() -> None:
 
 # Who may read the analyst workspace (clusters, accounts, annotations).
 READERS = (Role.ANALYST, Role.CASE_MANAGER, Role.ADMIN)
+# Who may change cases (open, assign, move, export them).
+CASE_MANAGERS = (Role.CASE_MANAGER, Role.ADMIN)

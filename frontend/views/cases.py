@@ -41,13 +41,12 @@ from investigations.exports.report import case_figures
 from investigations.ids import parse_id
 from investigations.models import REASON_REQUIRED, Case, CaseStatus, Cluster, ClusterProposal, ProposalStatus
 from investigations.permissions import role_required
-from investigations.roles import READERS, Role, has_role
+from investigations.roles import CASE_MANAGERS, READERS, Role, has_role
 from investigations.selectors import cases as selectors
 from investigations.services import case_work
 from investigations.services import cases as services
 from investigations.services.cases import CaseError, CasePermissionError
 
-MANAGERS = (Role.CASE_MANAGER, Role.ADMIN)
 LIST_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 100
 
@@ -113,7 +112,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     """Assign the ticked cases."""
     form = BulkAssignForm(request.POST)
@@ -128,7 +127,7 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_new(request: HttpRequest) -> HttpResponse:
     """Open a case: from the cluster or account in the link, or from a top cluster of the latest run."""
     given = _cluster(request.GET.get("cluster") or request.POST.get("cluster"))
@@ -159,7 +158,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_add_evidence(request: HttpRequest) -> HttpResponse:
     """Add the cluster or the account in the link to an existing case (its evidence is frozen now)."""
     cluster = _cluster(request.GET.get("cluster"))
@@ -201,14 +200,14 @@ def case_propose(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def proposal_list(request: HttpRequest) -> HttpResponse:
     """Analysts' proposals waiting for a decision."""
     return render(request, "frontend/cases/proposals.html", {"proposals": selectors.pending_proposals()})
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Accept (add the cluster to its case, or open one) or decline a proposal."""
     proposal = get_object_or_404(ClusterProposal, pk=pk)
@@ -238,7 +237,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "view": view,
         "case": case,
         "figures": case_figures(view),
-        "can_manage": has_role(request.user, *MANAGERS),
+        "can_manage": has_role(request.user, *CASE_MANAGERS),
         "transition_form": TransitionForm(),
         "assign_form": AssignForm(initial={"assignee": case.assignee}),
         "details_form": DetailsForm(initial={"title": case.title, "priority": case.priority, "due_date": case.due_date,
@@ -255,7 +254,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     """Move the case to another status."""
     case, form = _case(pk), TransitionForm(request.POST)
@@ -270,7 +269,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """Give the case to someone."""
     case, form = _case(pk), AssignForm(request.POST)
@@ -284,7 +283,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the case's details."""
     case, form = _case(pk), DetailsForm(request.POST)
@@ -314,7 +313,7 @@ def case_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_task_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a task."""
     case, form = _case(pk), TaskForm(request.POST)
@@ -341,7 +340,7 @@ def case_task_done(request: HttpRequest, pk: int, task_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a note, a figure or a file."""
     case, form = _case(pk), AttachmentForm(request.POST, request.FILES)
@@ -369,7 +368,7 @@ def case_attachment(request: HttpRequest, pk: int, attachment_id: int) -> HttpRe
 
 
 @require_POST
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_alert_ack(request: HttpRequest, pk: int, alert_id: int) -> HttpResponse:
     """Acknowledge a regrowth alert, optionally freezing its accounts into the case."""
     alert = get_object_or_404(_case(pk).alerts, pk=alert_id)
@@ -382,7 +381,7 @@ def case_alert_ack(request: HttpRequest, pk: int, alert_id: int) -> HttpResponse
 
 
 @require_GET
-@role_required(*MANAGERS)
+@role_required(*CASE_MANAGERS)
 def case_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """Download the case as a STIX bundle, CSV or the HTML report (recorded in the audit log)."""
     if fmt not in ExportFormat.values:

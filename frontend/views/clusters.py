@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from frontend.figures.pages import cluster_figures
 from frontend.forms import AnnotationForm, QueueFilterForm
+from investigations.exports.csv import safe_cell
 from investigations.ids import parse_id
 from investigations.models import AnnotationTarget, DetectionRun
 from investigations.permissions import role_required
@@ -31,7 +32,6 @@ from investigations.selectors.clusters import (
 from investigations.selectors.networks import ClusterNetwork, split_key
 from investigations.selectors.runs import run_from_param
 
-_PLAIN = re.compile(r"^[A-Za-z0-9_.:-]*$")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 QUEUE_PAGE_SIZE = 25
 MEMBERS_PAGE_SIZE = 50
@@ -125,15 +125,6 @@ def cluster_detail(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _csv_cell(value: object) -> str:
-    """A CSV cell no spreadsheet will run as a formula: a leading =, +, @, tab or CR (or a leading - that is
-    not a plain id or number) gets a quote in front; ids of the contract's charset pass unchanged."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not _PLAIN.match(text)):
-        return "'" + text
-    return text
-
-
 @require_GET
 @role_required(*READERS)
 def members_csv(request: HttpRequest, key: str) -> HttpResponse:
@@ -146,7 +137,7 @@ def members_csv(request: HttpRequest, key: str) -> HttpResponse:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for m in sorted_members(cluster_members(cluster), "account_id"):
-        writer.writerow([_csv_cell(m.get(c)) for c in CSV_COLUMNS])
+        writer.writerow([safe_cell(m.get(c)) for c in CSV_COLUMNS])
     filename = _FILENAME_UNSAFE.sub("_", f"cluster-{run.pk}-{cluster.key}-members.csv")
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -31,13 +32,18 @@ INDICATOR_COLUMNS = (
 )
 
 # A cell starting with one of these is a formula in spreadsheet programs; telemetry values are data, never code.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+_PLAIN = re.compile(r"^[A-Za-z0-9_.:-]*$")  # the contract's id charset (a number too): never a formula
 
 
 def safe_cell(value: Any) -> str:
-    """The cell text, with a leading quote when a spreadsheet would read it as a formula."""
+    """The cell text, with a leading quote when a spreadsheet would read it as a formula: a leading =, +, @, tab
+    or CR, or a leading - that does not begin a plain id or number (ids of the contract's charset stay exact). The
+    one rule for every CSV the platform writes."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) or (text[:1] == "-" and not _PLAIN.match(text)):
+        return "'" + text
+    return text
 
 
 def _write(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -27,7 +27,7 @@ from investigations.models import (
     DetectionRun,
     ProposalStatus,
 )
-from investigations.roles import READERS, Role
+from investigations.roles import CASE_MANAGERS, READERS
 from investigations.selectors.case_evidence import (
     CaseChanges,
     Indicator,
@@ -253,7 +253,7 @@ def case_manager_users() -> QuerySet[Any]:
     user_model = get_user_model()
     return (
         user_model.objects.filter(
-            Q(groups__name__in=[Role.CASE_MANAGER.value, Role.ADMIN.value]) | Q(is_superuser=True)
+            Q(groups__name__in=[r.value for r in CASE_MANAGERS]) | Q(is_superuser=True)
         )
         .filter(is_active=True)
         .distinct()

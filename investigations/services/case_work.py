@@ -33,7 +33,7 @@ from investigations.models import (
     Comment,
     ProposalStatus,
 )
-from investigations.roles import READERS, Role, has_role
+from investigations.roles import CASE_MANAGERS, READERS, has_role
 from investigations.selectors.case_evidence import case_indicators
 from investigations.selectors.cases import case_view
 from investigations.services.cases import (
@@ -125,7 +125,7 @@ def update_task(
     task: CaseTask, *, by: User, done: bool | None = None, assignee: Any = _UNSET, title: str | None = None
 ) -> CaseTask:
     """Mark a task done or not done (its assignee or a case manager), or reassign or rename it (case managers)."""
-    is_manager = has_role(by, Role.CASE_MANAGER, Role.ADMIN)
+    is_manager = has_role(by, *CASE_MANAGERS)
     if not is_manager and not (done is not None and assignee is _UNSET and title is None and task.assignee_id == by.pk):
         raise CasePermissionError("Only case managers, or the task's assignee marking it done, can change a task.")
     if assignee is not _UNSET:
@@ -219,7 +219,7 @@ def _check_figure_json(text: str) -> None:
 
 def export_case(case: Case, fmt: str, *, by: User) -> ExportFile:
     """Export a case (STIX bundle, CSV of accounts or indicators, HTML report) from its frozen evidence; audited."""
-    if not has_role(by, Role.CASE_MANAGER, Role.ADMIN):
+    if not has_role(by, *CASE_MANAGERS):
         raise CasePermissionError("Only case managers and admins can export cases.")
     if fmt not in ExportFormat.values:
         raise CaseError(f"Unknown export format {fmt!r}; choose one of {', '.join(ExportFormat.values)}.")

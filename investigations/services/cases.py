@@ -32,7 +32,7 @@ from investigations.models import (
     DetectionRun,
     RegrowthAlert,
 )
-from investigations.roles import READERS, Role, has_role
+from investigations.roles import CASE_MANAGERS, READERS, has_role
 from investigations.selectors.case_evidence import (
     account_snapshots,
     cluster_snapshot,
@@ -96,7 +96,7 @@ def record_audit(
 
 
 def require_case_manager(by: User) -> None:
-    if not has_role(by, Role.CASE_MANAGER, Role.ADMIN):
+    if not has_role(by, *CASE_MANAGERS):
         raise CasePermissionError("Only case managers and admins can change cases.")
 
 

@@ -68,8 +68,12 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Celery workers and the web app write concurrently; wait for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Celery workers and the web app write concurrently: wait for the lock instead of failing, take the write lock
+    # when a transaction starts (a read transaction that later writes cannot wait for a lock another writer holds:
+    # SQLite fails it at once with "database is locked"), and let readers read while one process writes (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -173,6 +173,6 @@ def test_stix_patterns_escape_values_and_stay_valid() -> None:
     stix2.Indicator(pattern=pattern, pattern_type="stix", valid_from="2026-01-01T00:00:00Z")
     assert stix_pattern(IndicatorKind.IP, "2001:db8::1") == "[ipv6-addr:value = '2001:db8::1']"
     assert stix_pattern(IndicatorKind.EMAIL_DOMAIN, "a_b.example") == "[domain-name:value = 'a_b.example']"
-    assert [safe_cell(v) for v in ["=SUM(A1)", "+1", "-x", "@x", "ok", None]] == [
-        "'=SUM(A1)", "'+1", "'-x", "'@x", "ok", ""
+    assert [safe_cell(v) for v in ["=SUM(A1)", "+1", "-2+3|cmd", "@x", "ok", None, "-acct_1"]] == [
+        "'=SUM(A1)", "'+1", "'-2+3|cmd", "'@x", "ok", "", "-acct_1"
     ]  # fmt: skip

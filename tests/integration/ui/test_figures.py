@@ -10,7 +10,7 @@ from frontend.figures.common import figure_json
 from frontend.figures.explanation import explanation_figure
 from frontend.figures.network import layout, network_figure
 from frontend.figures.timelines import model_share_figure, signups_figure
-from frontend.views.clusters import _csv_cell
+from investigations.exports.csv import safe_cell
 from investigations.selectors.clusters import Evidence, SignalRow
 from investigations.selectors.networks import NetworkEdge, NetworkNode
 
@@ -96,6 +96,7 @@ def test_timeline_figures() -> None:
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
+    _csv_cell = safe_cell  # the one rule of every CSV export: member lists, case exports, quarantine rows
     assert _csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert _csv_cell("+1") == "'+1" and _csv_cell("@x") == "'@x"
     assert _csv_cell("-2+3|cmd") == "'-2+3|cmd"
