@@ -7,27 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from investigations.exports.figures import esc  # noqa: F401 - one escaping rule for every picture
+from investigations.palette import ACCENT, KIND_COLOURS, MITIGATES, MUTED, RAISES, kind_colour  # noqa: F401 - one palette
 
-# One colour per kind of node or entity, used by the network picture, badges and legends alike.
-KIND_COLOURS: dict[str, str] = {
-    "account": "#2d5bd7",
-    "payment_instrument": "#e67e22",
-    "billing_address": "#b9770e",
-    "billing_name": "#f0b27a",
-    "device": "#8e44ad",
-    "ip": "#16a085",
-    "subnet": "#48c9b0",
-    "asn": "#117864",
-    "client_fingerprint": "#7f8c8d",
-    "template": "#c0392b",
-    "email_domain": "#2980b9",
-    "organization": "#27ae60",
-    "model": "#34495e",
-}
-RAISES = "#c0392b"
-MITIGATES = "#1e8449"
-ACCENT = "#2d5bd7"
-MUTED = "#95a5a6"
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 
 # Plotly renders label text as pseudo-HTML; these escapes make telemetry show verbatim (and inert).

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 import igraph
 import plotly.graph_objects as go
 
-from frontend.figures.common import KIND_COLOURS, esc, figure, short
+from frontend.figures.common import esc, figure, kind_colour, short
 from investigations.selectors.accounts import kind_label
 from investigations.selectors.networks import NetworkEdge, NetworkNode
 
@@ -105,7 +105,7 @@ def network_figure(
                 customdata=[links.get(n.id, "") for n in members],
                 marker={
                     "size": [_size(n, biggest_members, biggest_exchanges) for n in members],
-                    "color": KIND_COLOURS.get(kind, "#7f8c8d"),
+                    "color": kind_colour(kind),
                     "symbol": "circle" if kind == "account" else "diamond",
                     "opacity": 0.9,
                     "line": {

@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from frontend.figures.common import KIND_COLOURS
 from frontend.views.assets import PLOTLY_VERSION
 from investigations.models import AnnotationLabel
+from investigations.palette import kind_colour as palette_colour
 from investigations.selectors.clusters import ClusterStatus
 
 register = template.Library()
@@ -37,7 +37,7 @@ def figure(figure_json: str, element_id: str, *, clickable: bool = False, css: s
 @register.filter
 def kind_colour(kind: str) -> str:
     """The colour of a node or entity kind."""
-    return KIND_COLOURS.get(str(kind), "#7f8c8d")
+    return palette_colour(str(kind))
 
 
 @register.filter

@@ -11,15 +11,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 from investigations.models import IndicatorKind
+from investigations.palette import ACCENT, EDGE, INK, MITIGATES, RAISES, kind_colour
 
-KIND_COLOURS = {
-    IndicatorKind.PAYMENT_FINGERPRINT.value: "#c0392b",
-    IndicatorKind.DEVICE.value: "#8e44ad",
-    IndicatorKind.IP.value: "#2d5bd7",
-    IndicatorKind.SUBNET.value: "#16a085",
-    IndicatorKind.PROMPT_TEMPLATE.value: "#d35400",
-    IndicatorKind.EMAIL_DOMAIN.value: "#7f8c8d",
-}
 # Small networks get their account ids written beside the nodes (the printed report has no hover).
 LABEL_ACCOUNTS_UP_TO = 30
 _LAYOUT: dict[str, Any] = {
@@ -83,7 +76,7 @@ def contributions_figure(key: str, score: float | None, explanation: Any) -> go.
             x=[v for _, v in pairs],
             y=[n for n, _ in pairs],
             orientation="h",
-            marker_color=["#c0392b" if v >= 0 else "#1e8449" for _, v in pairs],
+            marker_color=[RAISES if v >= 0 else MITIGATES for _, v in pairs],
             hovertemplate="%{y}: %{x:.3f}<extra></extra>",
         )
     )
@@ -117,21 +110,21 @@ def evidence_network_figure(accounts: Sequence[str], indicators: Sequence[Mappin
             edge_x += [ix, ax, None]
             edge_y += [iy, ay, None]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=edge_x, y=edge_y, mode="lines", line={"width": 0.6, "color": "#b8c0cc"},
+    fig.add_trace(go.Scatter(x=edge_x, y=edge_y, mode="lines", line={"width": 0.6, "color": EDGE},
                              hoverinfo="skip", showlegend=False))  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=[pos["a:" + a][0] for a in account_list],
             y=[pos["a:" + a][1] for a in account_list],
             mode="markers+text" if len(account_list) <= LABEL_ACCOUNTS_UP_TO else "markers",
-            marker={"size": 8, "color": "#1d2430"},
+            marker={"size": 8, "color": INK},
             text=[esc(a) for a in account_list],
             textposition="top center",
             hovertemplate="account %{text}<extra></extra>",
             name="accounts",
         )
     )
-    for kind, colour in KIND_COLOURS.items():
+    for kind in IndicatorKind.values:
         items = [i for i in shown if i["kind"] == kind]
         if not items:
             continue
@@ -140,7 +133,7 @@ def evidence_network_figure(accounts: Sequence[str], indicators: Sequence[Mappin
                 x=[pos[f"i:{i['kind']}:{i['value']}"][0] for i in items],
                 y=[pos[f"i:{i['kind']}:{i['value']}"][1] for i in items],
                 mode="markers",
-                marker={"size": 11, "symbol": "diamond", "color": colour},
+                marker={"size": 11, "symbol": "diamond", "color": kind_colour(kind)},
                 text=[f"{esc(i['value'])} ({len(i.get('accounts', []))} accounts)" for i in items],
                 hovertemplate="%{text}<extra></extra>",
                 name=IndicatorKind(kind).label,
@@ -164,7 +157,7 @@ def timeline_figure(events: Sequence[tuple[datetime, str, str]]) -> go.Figure:
             x=[t for t, _, _ in events],
             y=[label for _, label, _ in events],
             mode="markers",
-            marker={"size": 10, "color": "#2d5bd7"},
+            marker={"size": 10, "color": ACCENT},
             text=[esc(summary) for _, _, summary in events],
             hovertemplate="%{x}<br>%{text}<extra></extra>",
         )

@@ -10,6 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from investigations.exports import figures
+from investigations.palette import KIND_COLOURS, kind_colour
 
 LINK = '<a href="https://evil.example/sso">Session expired, sign in</a>'
 
@@ -54,3 +55,14 @@ def test_attached_figure_strings_are_escaped_and_its_structure_kept() -> None:
     assert bar["text"][0].startswith("&lt;a href=") and bar["text"][1] == "ok"
     assert bar["hovertemplate"] == "%{text}&lt;br&gt;%{y}" and bar["marker"]["color"] == "#c0392b"
     assert out["layout"]["title"]["text"] == "&lt;b&gt;Ring &amp; co&lt;/b&gt;" and out["layout"]["height"] == 300
+
+
+def test_case_pictures_colour_each_kind_as_the_workspace_does() -> None:
+    fig = figures.evidence_network_figure(
+        ["a1", "a2"],
+        [{"kind": "payment_fingerprint", "value": "card", "accounts": ["a1", "a2"]},
+         {"kind": "prompt_template", "value": "pt-1", "accounts": ["a1", "a2"]}],
+    )  # fmt: skip
+    colours = {t["name"]: t["marker"]["color"] for t in fig.to_plotly_json()["data"] if t.get("name")}
+    assert colours["Payment fingerprint"] == KIND_COLOURS["payment_instrument"] == kind_colour("payment_fingerprint")
+    assert colours["Prompt template"] == KIND_COLOURS["template"]
