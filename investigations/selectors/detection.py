@@ -57,12 +57,8 @@ def recent_run_ids(limit: int) -> list[int]:
     )
 
 
-def linked_cluster_keys() -> set[str]:
-    """Keys of clusters whose new members must raise a regrowth alert.
-
-    Today: clusters whose latest cluster annotation with a label is `confirmed_campaign`. The cases work
-    extends this with the keys of clusters linked to an open case.
-    """
+def confirmed_cluster_keys() -> set[str]:
+    """Keys of clusters whose latest cluster annotation with a label is `confirmed_campaign`."""
     latest: dict[str, str] = {}
     rows = (
         Annotation.objects.filter(target=AnnotationTarget.CLUSTER)
@@ -72,8 +68,13 @@ def linked_cluster_keys() -> set[str]:
     )
     for key, label in rows:
         latest[key] = label
-    confirmed = {key for key, label in latest.items() if label == AnnotationLabel.CONFIRMED_CAMPAIGN}
-    return confirmed | case_cluster_keys()
+    return {key for key, label in latest.items() if label == AnnotationLabel.CONFIRMED_CAMPAIGN}
+
+
+def linked_cluster_keys() -> set[str]:
+    """Keys of clusters whose new members raise a regrowth alert: confirmed campaigns and clusters of watched
+    cases (see `services/regrowth.py`)."""
+    return confirmed_cluster_keys() | case_cluster_keys()
 
 
 def run_clusters(run: DetectionRun) -> QuerySet[Cluster]:

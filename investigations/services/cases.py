@@ -28,8 +28,6 @@ from investigations.models import (
     CasePriority,
     CaseStatus,
     Cluster,
-    ClusterMember,
-    DetectionRun,
     RegrowthAlert,
 )
 from investigations.roles import CASE_MANAGERS, READERS, has_role
@@ -38,7 +36,6 @@ from investigations.selectors.case_evidence import (
     cluster_snapshot,
     member_ids,
 )
-from investigations.selectors.cases import successor_clusters, watched_case_clusters
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -491,61 +488,6 @@ def action_accounts(case: Case, account_ids: Sequence[str] | None, *, by: User) 
         ids = _mark_actioned(case, account_ids, by=by, now=timezone.now())
         touch_case(case)
     return ids
-
-
-# ---------------------------------------------------------------- regrowth alerts
-
-
-def raise_regrowth_alerts(run: DetectionRun) -> list[CaseAlert]:
-    """After a detection run: alert every watched case whose clusters gained accounts it has not seen yet.
-
-    Idempotent: an account raises at most one alert per case, and a run at most one alert per case cluster.
-    """
-    watched = list(watched_case_clusters())
-    if not watched:
-        return []
-    successors = successor_clusters(run, {cc.cluster_key for cc in watched})
-    created: list[CaseAlert] = []
-    for cc in watched:
-        followers = successors.get(cc.cluster_key, [])
-        if not followers:
-            continue
-        cluster = followers[0]
-        members = set(ClusterMember.objects.filter(cluster__in=followers).values_list("account_id", flat=True))
-        known = set(member_ids(cc.snapshot)) | set(cc.case.case_accounts.values_list("account_id", flat=True))
-        for ids in cc.case.alerts.values_list("account_ids", flat=True):
-            known.update(ids)
-        new = sorted(members - known)
-        if not new:
-            continue
-        with transaction.atomic():
-            now_as = f", now {cluster.key}" if cluster.key != cc.cluster_key else ""
-            reason = (
-                f"{len(new)} new account{'s' if len(new) != 1 else ''} joined {cc.cluster_key}{now_as}"
-                f" (case #{cc.case_id}, {cc.case.get_status_display().lower()}) in run #{run.pk}"
-            )
-            regrowth = RegrowthAlert.objects.filter(run=run, cluster=cluster).first()
-            if regrowth is None:
-                regrowth = RegrowthAlert.objects.create(
-                    run=run, cluster=cluster, cluster_key=cluster.key, account_ids=new, reason=reason[:200]
-                )
-            alert, was_created = CaseAlert.objects.get_or_create(
-                case=cc.case,
-                run=run,
-                cluster_key=cc.cluster_key,
-                defaults={"regrowth_alert": regrowth, "account_ids": new, "reason": reason[:300]},
-            )
-            if not was_created:
-                continue
-            record_audit(
-                cc.case,
-                None,
-                AuditAction.ALERT_RAISED,
-                reason,
-                after={"alert_id": alert.pk, "cluster_key": cc.cluster_key, "run_id": run.pk, "accounts": new},
-            )
-            created.append(alert)
-    return created
 
 
 def acknowledge_alert(alert: CaseAlert, *, by: User, add_accounts_to_case: bool = False) -> CaseAlert:

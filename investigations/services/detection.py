@@ -1,4 +1,4 @@
-"""Writes for detection: start a run, execute it (graph pipeline + Django records), raise regrowth alerts."""
+"""Writes for detection: start a run, execute it (graph pipeline + Django records, then regrowth alerts)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from investigations.models import Cluster, ClusterMember, DetectionRun, FirstFla
 from investigations.queues import Queue
 from investigations.selectors import detection as selectors
 from investigations.selectors.clusters import warm_cluster
-from investigations.services.cases import raise_regrowth_alerts
+from investigations.services.regrowth import raise_regrowth_alerts
 
 log = logging.getLogger(__name__)
 
@@ -142,12 +142,12 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
                 keep_runs=keep, progress=_progress_writer(run),
             )  # fmt: skip
             _progress_writer(run)("saving clusters", 0.95)
-            linked = selectors.linked_cluster_keys()
             with transaction.atomic():
-                alerts = store_result(run, result, linked)
+                store_result(run, result)
                 first_flags = record_first_flags(run, result)
-                # New members of clusters under a case alert the case and the analyst queue.
+                # New members of watched clusters alert the analyst queue and the cases that hold them.
                 case_alerts = raise_regrowth_alerts(run)
+                alerts = RegrowthAlert.objects.filter(run=run).count()
                 run.status, run.stage, run.progress = JobStatus.SUCCEEDED, "done", 1.0
                 run.stats = {
                     **result.stats,
@@ -169,8 +169,8 @@ def execute_detection(run: DetectionRun) -> DetectionRun:
     return run
 
 
-def store_result(run: DetectionRun, result: DetectionResult, linked: set[str]) -> int:
-    """Write the run's Cluster and ClusterMember rows and its regrowth alerts; returns the number of alerts."""
+def store_result(run: DetectionRun, result: DetectionResult) -> None:
+    """Write the run's Cluster and ClusterMember rows."""
     rows = [_cluster_row(run, c) for c in result.clusters]
     Cluster.objects.bulk_create(rows, batch_size=500)
     by_key = {c.key: c for c in Cluster.objects.filter(run=run)}
@@ -183,21 +183,6 @@ def store_result(run: DetectionRun, result: DetectionResult, linked: set[str]) -
         for a in c.accounts
     ]  # fmt: skip
     ClusterMember.objects.bulk_create(members, batch_size=5_000)
-    alerts = []
-    for c in result.clusters:
-        sources = [k for k in (c.key, *c.lineage.predecessors) if k in linked]
-        if sources and c.lineage.new_members:
-            alerts.append(
-                RegrowthAlert(
-                    run=run, cluster=by_key[c.key], cluster_key=c.key, account_ids=sorted(c.lineage.new_members),
-                    reason=(
-                        f"{len(c.lineage.new_members)} new account(s) joined {c.key}, linked to "
-                        f"{', '.join(sorted(set(sources)))} (hydra regrowth / ban evasion)"
-                    )[:200],
-                )
-            )  # fmt: skip
-    RegrowthAlert.objects.bulk_create(alerts)
-    return len(alerts)
 
 
 def record_first_flags(run: DetectionRun, result: DetectionResult) -> int:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from investigations.exports.stix import stix_pattern
 from investigations.models import Case
-from investigations.services.cases import raise_regrowth_alerts
+from investigations.services.regrowth import raise_regrowth_alerts
 from tests.conftest import TEST_PASSWORD
 from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
     EXPECTED_INDICATORS,

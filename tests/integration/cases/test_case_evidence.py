@@ -18,9 +18,9 @@ from investigations.services.cases import (
     add_accounts,
     add_cluster,
     open_case,
-    raise_regrowth_alerts,
     transition_case,
 )
+from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.cases.conftest import (
     CARD,
     EXPECTED_INDICATORS,

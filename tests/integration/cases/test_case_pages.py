@@ -8,7 +8,8 @@ from django.test import Client
 
 from investigations.models import AuditEvent, Case, CaseStatus
 from investigations.services.case_work import add_comment, add_task
-from investigations.services.cases import open_case, raise_regrowth_alerts
+from investigations.services.cases import open_case
+from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.cases.conftest import RING, Scenario, later_ingest, make_run
 
 

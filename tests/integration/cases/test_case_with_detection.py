@@ -11,8 +11,9 @@ from graph.driver import Graph
 from investigations.models import CaseAlert, DetectionRun, RegrowthAlert
 from investigations.selectors.case_evidence import case_changes, case_indicators
 from investigations.selectors.cases import top_clusters
-from investigations.services.cases import open_case, raise_regrowth_alerts
+from investigations.services.cases import open_case
 from investigations.services.detection import execute_detection
+from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.detection.builders import (
     DAY,
     T0,

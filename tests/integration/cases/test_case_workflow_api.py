@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from investigations.exports.stix import stix_pattern
 from investigations.models import AuditEvent, CaseAlert, RegrowthAlert
-from investigations.services.cases import raise_regrowth_alerts
+from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.cases.conftest import EXPECTED_INDICATORS, RING, Scenario, later_ingest, make_run
 
 
