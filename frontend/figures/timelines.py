@@ -9,9 +9,9 @@ from typing import Any
 import plotly.graph_objects as go
 
 from frontend.figures.common import ACCENT, KIND_COLOURS, MUTED, RAISES, esc, figure
+from investigations.selectors.accounts import CAMPAIGN_CAPABILITIES
 
 MODEL_COLOURS = ("#2d5bd7", "#e67e22", "#16a085", "#8e44ad", "#c0392b", "#7f8c8d", "#b9770e", "#2980b9")
-TARGETED = {"reasoning", "coding", "agentic", "tool_use"}  # capabilities distillation campaigns aim at
 
 
 def signups_figure(
@@ -112,7 +112,7 @@ def capability_figure(capabilities: Sequence[tuple[str, int]]) -> go.Figure:
         x=[n for _, n in ordered],
         y=[esc(name.replace("_", " ")) for name, _ in ordered],
         orientation="h",
-        marker_color=[KIND_COLOURS["template"] if name in TARGETED else MUTED for name, _ in ordered],
+        marker_color=[KIND_COLOURS["template"] if name in CAMPAIGN_CAPABILITIES else MUTED for name, _ in ordered],
         text=[f"{100 * n / total:.0f}%" for _, n in ordered],
         textposition="outside",
         cliponaxis=False,

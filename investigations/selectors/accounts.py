@@ -14,12 +14,10 @@ from typing import Any
 from django.db import models
 from django.db.models import Count, QuerySet
 
+from graph.drop.contract import CAPABILITIES  # the storage order of every cap_counts list
 from graph.reads import GraphSlice, read, read_many
 from investigations.models import ClusterMember, DetectionRun
 
-CAPABILITIES: tuple[str, ...] = (
-    "reasoning", "coding", "agentic", "tool_use", "vision", "writing", "analysis", "chat", "other",
-)  # fmt: skip
 # Capabilities distillation campaigns aim at (the queue's "campaign-like" filter).
 CAMPAIGN_CAPABILITIES: tuple[str, ...] = ("reasoning", "coding", "agentic", "tool_use")
 
