@@ -47,17 +47,18 @@ class DetectionBusy(RuntimeError):
 def _detection_lock(run_id: int) -> Iterator[None]:
     """One run at a time rewrites LINKED and the Cluster nodes; the lock expires if its holder dies."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    key = lock_key()
-    token = f"{run_id}:{uuid.uuid4().hex}"
-    if not client.set(key, token, nx=True, ex=LOCK_TTL_SECONDS):
-        holder = client.get(key)
+    lock = client.lock(lock_key(), timeout=LOCK_TTL_SECONDS)
+    if not lock.acquire(blocking=False, token=f"{run_id}:{uuid.uuid4().hex}"):
+        holder = client.get(lock_key())
         who = holder.decode() if isinstance(holder, bytes) else str(holder)
         raise DetectionBusy(f"another detection run (#{who.split(':')[0]}) is running on this graph")
     try:
         yield
     finally:
-        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-        client.eval(script, 1, key, token)
+        try:
+            lock.release()
+        except redis.exceptions.LockError:  # expired after LOCK_TTL_SECONDS: not ours to free any more
+            log.warning("the detection lock of run %s had expired before the run ended", run_id)
 
 
 def lock_key() -> str:

@@ -175,23 +175,29 @@ def retry_ingest_job(job: IngestJob, *, by: User | None = None) -> IngestJob:
 
 
 class _WriterLock:
-    """The Redis lock that lets one ingest job write at a time; expires unless its holder's heartbeat lives."""
+    """The Redis lock that lets one ingest job write at a time; expires unless its holder's heartbeat renews it.
+    Its token names the job (`<job id>:<random>`), so a stale-job check can tell who holds it."""
 
     def __init__(self, job_id: int) -> None:
         self.client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         self.token = f"{job_id}:{uuid.uuid4().hex}"
-        self.job_id = job_id
+        # not thread-local: the heartbeat thread renews what the job's thread acquired
+        self.lock = self.client.lock(LOCK_KEY, timeout=LOCK_TTL_SECONDS, thread_local=False)
 
     def acquire(self) -> bool:
-        return bool(self.client.set(LOCK_KEY, self.token, nx=True, ex=LOCK_TTL_SECONDS))
+        return bool(self.lock.acquire(blocking=False, token=self.token))
 
     def refresh(self) -> bool:
-        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) else return 0 end"
-        return bool(self.client.eval(script, 1, LOCK_KEY, self.token, LOCK_TTL_SECONDS))
+        try:
+            return bool(self.lock.reacquire())
+        except redis.exceptions.LockError:
+            return False
 
     def release(self) -> None:
-        script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-        self.client.eval(script, 1, LOCK_KEY, self.token)
+        try:
+            self.lock.release()
+        except redis.exceptions.LockError:  # expired meanwhile, or taken over after expiring: not ours to free
+            pass
 
     def holder(self) -> str | None:
         value = self.client.get(LOCK_KEY)
