@@ -21,7 +21,6 @@ from investigations.models import AnnotationTarget, DetectionRun
 from investigations.permissions import role_required
 from investigations.roles import READERS
 from investigations.selectors.clusters import (
-    cached,
     cluster_in_run,
     cluster_members,
     cluster_page,
@@ -30,6 +29,7 @@ from investigations.selectors.clusters import (
     sorted_members,
 )
 from investigations.selectors.networks import ClusterNetwork, split_key
+from investigations.selectors.page_cache import cached
 from investigations.selectors.runs import run_from_param
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")

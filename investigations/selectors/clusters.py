@@ -11,15 +11,11 @@ import datetime as dt
 import ipaddress
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.conf import settings
-from django.core.cache import caches
 from django.db import models
 from django.db.models import Case as CaseWhen
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -34,7 +30,6 @@ from investigations.models import (
     Cluster,
     ClusterMember,
     DetectionRun,
-    IngestJob,
     JobStatus,
     RegrowthAlert,
 )
@@ -47,11 +42,11 @@ from investigations.selectors.accounts import (
 )
 from investigations.selectors.cases import watched_case_clusters
 from investigations.selectors.networks import ClusterNetwork, read_network, with_group_open
+from investigations.selectors.page_cache import cached
 from investigations.selectors.timeliness import DetectionTiming, detection_timing, first_flags
 
 MEMBER_LIMIT = 50_000  # members read from the graph for one cluster
 REPLACEMENT_HOURS = 72  # a sign-up this soon after a ban in the same cluster counts as a replacement
-CACHE_ENTRIES = 256  # cluster aggregates kept per process (members, timelines, one network per group)
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -310,105 +305,6 @@ def explanation_rows(cluster: Cluster) -> list[SignalRow]:
 
 
 # --- members and timelines (from the graph, cached) ----------------------------------------------------------
-
-
-class _LocalCache:
-    """Per-cluster aggregates in two tiers: a small per-process LRU (no pickling on the hot path) in front of the
-    shared Django cache (Redis), so that a big cluster read once by any web process or warmed by the worker
-    after its detection run is fast in every other process too."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[str, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get_or_compute(self, key: str, compute: Callable[[], T], *, shared: bool = True) -> T:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]  # type: ignore[no-any-return]
-        found = _shared_get(key) if shared else _MISSING
-        if found is not _MISSING:
-            self._keep(key, found)
-            return found  # type: ignore[return-value]
-        value = compute()  # outside the lock: two threads may both compute once, never block each other
-        if shared:
-            _shared_set(key, value)
-        self._keep(key, value)
-        return value
-
-    def _keep(self, key: str, value: Any) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-_MISSING = object()
-SHARED_CACHE_PREFIX = "cluster-page:v2:"  # bump when the shape of a cached aggregate changes
-
-
-def _shared_get(key: str) -> Any:
-    """The value under `key` in the shared cache, or `_MISSING` (also when the cache is unreachable: the
-    page is then computed, never failed, and the outage shows in `manage.py health`)."""
-    try:
-        return caches["default"].get(SHARED_CACHE_PREFIX + key, _MISSING)
-    except Exception:  # noqa: BLE001 - a cache outage must not take the page down
-        log.warning("shared cache unavailable for %s", key, exc_info=True)
-        return _MISSING
-
-
-def _shared_set(key: str, value: Any) -> None:
-    try:
-        caches["default"].set(SHARED_CACHE_PREFIX + key, value, timeout=settings.CLUSTER_CACHE_SECONDS)
-    except Exception:  # noqa: BLE001
-        log.warning("could not store %s in the shared cache", key, exc_info=True)
-
-
-_cache = _LocalCache(CACHE_ENTRIES)
-
-
-def clear_cluster_cache() -> None:
-    """Forget every cached cluster aggregate of this process (tests; after a graph was rebuilt). Shared entries
-    need no clearing: their keys name the run and the latest ingest, so a rebuilt graph never meets them."""
-    global _stamp
-    _cache.clear()
-    _stamp = (-_STAMP_SECONDS, 0.0)
-
-
-_STAMP_SECONDS = 1.0
-_stamp: tuple[float, float] = (-_STAMP_SECONDS, 0.0)  # (monotonic time read, stamp)
-
-
-def _graph_stamp() -> float:
-    """When the graph last changed under finished runs: the latest finished ingest (account totals and status
-    on a member table come from the graph, so a new ingest must not be answered from an older cache entry).
-    Read at most once a second per process: one page asks for it once per part."""
-    global _stamp
-    read_at, value = _stamp
-    now = time.monotonic()
-    if now - read_at >= _STAMP_SECONDS:
-        latest = IngestJob.objects.filter(finished_at__isnull=False).aggregate(m=models.Max("finished_at"))["m"]
-        value = latest.timestamp() if latest else 0.0
-        _stamp = (now, value)
-    return value
-
-
-def cache_key(cluster: Cluster, part: str) -> str:
-    """A key naming the cluster row, its run's creation time, the latest ingest and the part."""
-    stamp = cluster.run.created_at.timestamp() if cluster.run.created_at else 0
-    return f"{cluster.pk}:{stamp}:{_graph_stamp()}:{part}"
-
-
-def cached(cluster: Cluster, part: str, compute: Callable[[], T], *, shared: bool = True) -> T:
-    """`compute()` once for this cluster and part, kept in this process and (if `shared`) in the shared cache.
-    Pass `shared=False` for values that depend on the request (such as figures holding its links)."""
-    return _cache.get_or_compute(cache_key(cluster, part), compute, shared=shared)
 
 
 def warm_cluster(cluster: Cluster) -> None:

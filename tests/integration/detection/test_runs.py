@@ -32,8 +32,8 @@ from investigations.models import (
     JobStatus,
     RegrowthAlert,
 )
-from investigations.selectors.clusters import SHARED_CACHE_PREFIX, cache_key, cached, clear_cluster_cache
 from investigations.selectors.detection import linked_cluster_keys
+from investigations.selectors.page_cache import SHARED_PREFIX, cache_key, cached, clear_cluster_cache
 from investigations.services.detection import DetectionBusy, execute_detection, lock_key
 from tests.integration.detection.builders import (
     DAY,
@@ -149,7 +149,7 @@ def test_the_worker_warms_the_flagged_clusters_pages_into_the_shared_cache(
         raise AssertionError("computed again: the shared cache did not hold it")
 
     deadline = time.monotonic() + 120
-    while not caches["default"].get(SHARED_CACHE_PREFIX + cache_key(flagged, "network")):
+    while not caches["default"].get(SHARED_PREFIX + cache_key(flagged, "network")):
         assert time.monotonic() < deadline, "the warm task never filled the shared cache"
         time.sleep(0.5)
     members = cached(flagged, "members", must_not_compute)

@@ -11,7 +11,7 @@ from django.test import Client
 
 from graph.driver import Graph
 from investigations.models import DetectionRun
-from investigations.selectors.clusters import clear_cluster_cache
+from investigations.selectors.page_cache import clear_cluster_cache
 from tests.conftest import wipe_graph
 from tests.integration.ui import scenario
 

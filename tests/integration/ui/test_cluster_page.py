@@ -12,7 +12,6 @@ from django.test import Client
 
 from investigations.models import DetectionRun, FirstFlag
 from investigations.selectors.clusters import (
-    clear_cluster_cache,
     cluster_in_run,
     cluster_members,
     cluster_network,
@@ -20,6 +19,7 @@ from investigations.selectors.clusters import (
     explanation_rows,
 )
 from investigations.selectors.networks import GROUP_THRESHOLD
+from investigations.selectors.page_cache import clear_cluster_cache
 from tests.integration.ui.scenario import (
     EARLIER_RUN,
     HYDRA,
