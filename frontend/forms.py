@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from investigations.models import AnnotationLabel, AnnotationTarget
-from investigations.selectors.clusters import ClusterStatus, QueueFilters, QueueSort, queue_capabilities
+from investigations.selectors.queue import ClusterStatus, QueueFilters, QueueSort, queue_capabilities
 
 
 class QueueFilterForm(forms.Form):

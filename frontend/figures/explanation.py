@@ -8,7 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from frontend.figures.common import MITIGATES, RAISES, esc, figure
-from investigations.selectors.clusters import SignalRow
+from investigations.selectors.explanations import SignalRow
 
 
 def format_value(value: Any) -> str:

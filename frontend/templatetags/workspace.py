@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from frontend.views.assets import PLOTLY_VERSION
 from investigations.models import AnnotationLabel
 from investigations.palette import kind_colour as palette_colour
-from investigations.selectors.clusters import ClusterStatus
+from investigations.selectors.queue import ClusterStatus
 
 register = template.Library()
 

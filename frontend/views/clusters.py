@@ -20,16 +20,11 @@ from investigations.ids import parse_id
 from investigations.models import AnnotationTarget, DetectionRun
 from investigations.permissions import role_required
 from investigations.roles import READERS
-from investigations.selectors.clusters import (
-    cluster_in_run,
-    cluster_members,
-    cluster_page,
-    clusters_for_queue,
-    queue_signals,
-    sorted_members,
-)
+from investigations.selectors.clusters import cluster_in_run, cluster_page
+from investigations.selectors.members import cluster_members, sorted_members
 from investigations.selectors.networks import ClusterNetwork, split_key
 from investigations.selectors.page_cache import cached
+from investigations.selectors.queue import clusters_for_queue, queue_signals
 from investigations.selectors.runs import run_from_param
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")

@@ -16,19 +16,15 @@ from rest_framework.response import Response
 from investigations.ids import MAX_ID
 from investigations.models import Cluster, DetectionRun, RegrowthAlert
 from investigations.permissions import IsReader
-from investigations.selectors.clusters import (
-    MEMBER_SORTS,
+from investigations.selectors.cluster_timelines import cluster_timelines
+from investigations.selectors.clusters import cluster_alerts, cluster_history, cluster_network
+from investigations.selectors.members import MEMBER_SORTS, cluster_members, sorted_members
+from investigations.selectors.queue import (
     ClusterStatus,
     QueueFilters,
     QueueSort,
-    cluster_alerts,
-    cluster_history,
-    cluster_members,
-    cluster_network,
-    cluster_timelines,
     clusters_for_queue,
     queue_capabilities,
-    sorted_members,
     with_status,
 )
 from investigations.selectors.runs import run_from_param
@@ -117,7 +113,9 @@ class EvidenceSerializer(serializers.Serializer[Any]):
     id = serializers.CharField()
     accounts = serializers.JSONField(help_text="How many members share it, or their ids.")
     detail = serializers.CharField(required=False)
-    label = serializers.CharField(required=False, help_text="A human name for an opaque key (e.g. a card's BIN).")  # type: ignore[assignment]  # a declared field, popped by the metaclass
+    label = serializers.CharField(
+        required=False, help_text="A human name for an opaque key (e.g. a card's BIN)."
+    )  # type: ignore[assignment]  # a declared field, popped by the metaclass
 
 
 class SignalSerializer(serializers.Serializer[Any]):

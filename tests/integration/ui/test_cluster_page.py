@@ -11,13 +11,10 @@ from django.core.cache import caches
 from django.test import Client
 
 from investigations.models import DetectionRun, FirstFlag
-from investigations.selectors.clusters import (
-    cluster_in_run,
-    cluster_members,
-    cluster_network,
-    cluster_timelines,
-    explanation_rows,
-)
+from investigations.selectors.cluster_timelines import cluster_timelines
+from investigations.selectors.clusters import cluster_in_run, cluster_network
+from investigations.selectors.explanations import explanation_rows
+from investigations.selectors.members import cluster_members
 from investigations.selectors.networks import GROUP_THRESHOLD
 from investigations.selectors.page_cache import clear_cluster_cache
 from tests.integration.ui.scenario import (
@@ -192,7 +189,9 @@ def test_unknown_cluster_and_run(runs: dict[int, DetectionRun], analyst_client: 
     assert analyst_client.get(f"/clusters/{TOP}/members.csv", {"run": 12345}).status_code == 404
 
 
-def test_members_show_when_they_were_first_flagged(runs: dict[int, DetectionRun], analyst_client: Client) -> None:
+def test_members_show_when_they_were_first_flagged(
+    runs: dict[int, DetectionRun], analyst_client: Client
+) -> None:
     members = {m["account_id"]: m for m in cluster_members(_cluster(runs))}
     for account in HYDRA:
         run, wait = (runs[EARLIER_RUN], 20) if account in HYDRA[:64] else (runs[LATEST_RUN], 6)

@@ -11,7 +11,7 @@ from frontend.figures.explanation import explanation_figure
 from frontend.figures.network import layout, network_figure
 from frontend.figures.timelines import model_share_figure, signups_figure
 from investigations.exports.csv import safe_cell
-from investigations.selectors.clusters import Evidence, SignalRow
+from investigations.selectors.explanations import Evidence, SignalRow
 from investigations.selectors.networks import NetworkEdge, NetworkNode
 
 SCRIPT = "<script>alert(1)</script>"

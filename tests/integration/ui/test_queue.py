@@ -17,7 +17,7 @@ from investigations.models import (
     Cluster,
     DetectionRun,
 )
-from investigations.selectors.clusters import ClusterStatus, QueueFilters, clusters_for_queue
+from investigations.selectors.queue import ClusterStatus, QueueFilters, clusters_for_queue
 from tests.integration.ui.scenario import BENCH_KEY, LATEST_RUN, ORG_KEY, RING_KEY, TOP
 
 

@@ -1,0 +1,129 @@
+"""Reads for the cluster queue: where each cluster stands with the analysts, and the queue's filters and orderings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+
+from investigations.models import (
+    Annotation,
+    AnnotationLabel,
+    AnnotationTarget,
+    Cluster,
+    DetectionRun,
+    RegrowthAlert,
+)
+from investigations.selectors.accounts import CAMPAIGN_CAPABILITIES, CAPABILITIES
+from investigations.selectors.cases import watched_case_clusters
+
+
+class ClusterStatus(models.TextChoices):
+    """Where a cluster stands with the analysts (derived from annotations and case links, never stored)."""
+
+    NEW = "new", "New"
+    UNDER_REVIEW = "under_review", "Under review"
+    ANNOTATED = "annotated", "Annotated"
+    IN_CASE = "in_case", "In a case"
+
+
+class QueueSort(models.TextChoices):
+    """Orderings of the cluster queue."""
+
+    SCORE = "-score", "Score (highest first)"
+    SIZE = "-size", "Size (largest first)"
+    EXCHANGES = "-exchanges", "Volume (highest first)"
+    NEW_MEMBERS = "-new_members", "New members (most first)"
+    SCORE_ASC = "score", "Score (lowest first)"
+    SIZE_ASC = "size", "Size (smallest first)"
+    KEY = "key", "Cluster id"
+
+
+CAPABILITY_CAMPAIGN = "campaign"  # the capability filter's "any capability campaigns aim at" choice
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue is narrowed to; every field is optional."""
+
+    min_score: float | None = None
+    max_score: float | None = None
+    min_size: int | None = None
+    max_size: int | None = None
+    signal: str = ""
+    status: str = ""
+    capability: str = ""
+    include_unflagged: bool = False
+    sort: str = QueueSort.SCORE
+
+
+def with_status(qs: QuerySet[Cluster]) -> QuerySet[Cluster]:
+    """Annotate each cluster with `status` (ClusterStatus) and `open_alerts` (unacknowledged regrowth alerts)."""
+    notes = Annotation.objects.filter(target=AnnotationTarget.CLUSTER, target_id=OuterRef("key"))
+    latest_label = notes.exclude(label="").order_by("-created_at", "-pk").values("label")[:1]
+    alerts = (
+        RegrowthAlert.objects.filter(cluster=OuterRef("pk"), acknowledged_at__isnull=True)
+        .values("cluster")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(
+        _in_case=Exists(watched_case_clusters().filter(cluster_key=OuterRef("key"))),
+        _latest_label=Subquery(latest_label),
+        _noted=Exists(notes),
+        open_alerts=Coalesce(Subquery(alerts, output_field=IntegerField()), Value(0)),
+    ).annotate(
+        status=CaseWhen(
+            When(_in_case=True, then=Value(ClusterStatus.IN_CASE.value)),
+            When(
+                _latest_label=AnnotationLabel.NEEDS_REVIEW.value, then=Value(ClusterStatus.UNDER_REVIEW.value)
+            ),
+            When(_noted=True, then=Value(ClusterStatus.ANNOTATED.value)),
+            default=Value(ClusterStatus.NEW.value),
+            output_field=models.CharField(),
+        )
+    )
+
+
+def clusters_for_queue(run: DetectionRun, filters: QueueFilters) -> QuerySet[Cluster]:
+    """The run's clusters (flagged only unless asked), filtered and sorted, each with `status` and `open_alerts`."""
+    qs = with_status(Cluster.objects.filter(run=run).select_related("run"))
+    if not filters.include_unflagged:
+        qs = qs.filter(flagged=True)
+    if filters.min_score is not None:
+        qs = qs.filter(score__gte=filters.min_score)
+    if filters.max_score is not None:
+        qs = qs.filter(score__lte=filters.max_score)
+    if filters.min_size is not None:
+        qs = qs.filter(size__gte=filters.min_size)
+    if filters.max_size is not None:
+        qs = qs.filter(size__lte=filters.max_size)
+    if filters.signal:
+        s = filters.signal
+        qs = qs.filter(Q(top_signals__0=s) | Q(top_signals__1=s) | Q(top_signals__2=s))
+    if filters.status:
+        qs = qs.filter(status=filters.status)  # type: ignore[misc]  # annotated by with_status()
+    if filters.capability == CAPABILITY_CAMPAIGN:
+        qs = qs.filter(dominant_capability__in=CAMPAIGN_CAPABILITIES)
+    elif filters.capability:
+        qs = qs.filter(dominant_capability=filters.capability)
+    sort = filters.sort if filters.sort in QueueSort.values else QueueSort.SCORE
+    return qs.order_by(sort, "-score" if sort != "-score" else "-size", "key")
+
+
+def queue_signals(run: DetectionRun) -> list[str]:
+    """Every signal name that is among some cluster's top signals in the run (the signal filter's choices)."""
+    names: set[str] = set()
+    for signals in Cluster.objects.filter(run=run).values_list("top_signals", flat=True):
+        names.update(str(s) for s in (signals or []))
+    return sorted(names)
+
+
+def queue_capabilities() -> list[tuple[str, str]]:
+    """Choices of the capability filter: campaign-like, then each capability."""
+    return [(CAPABILITY_CAMPAIGN, "Campaign-like (reasoning, coding, agentic, tool use)")] + [
+        (c, c.replace("_", " ")) for c in CAPABILITIES
+    ]
