@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,6 +16,7 @@ import neo4j
 from neo4j import GraphDatabase, ManagedTransaction
 
 from graph.config import GraphConfig
+from graph.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,15 @@ class Graph:
         """Raise if the server cannot be reached or the credentials are wrong."""
         self.driver.verify_connectivity()
 
-    def _timed(self, name: str, started: float) -> None:
-        elapsed = time.perf_counter() - started
-        self.timings.add(name, elapsed)
-        if elapsed > 5:
-            log.info("query %s took %.2fs", name, elapsed)
+    def _timed(self, name: str) -> AbstractContextManager[None]:
+        """Time a query: added to `timings` under its name, logged when slow."""
+
+        def record(elapsed: float) -> None:
+            self.timings.add(name, elapsed)
+            if elapsed > 5:
+                log.info("query %s took %.2fs", name, elapsed)
+
+        return timed(record)
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         """Run the named Cypher file in a managed read transaction and return its records as dicts."""
@@ -85,27 +90,18 @@ class Graph:
 
     def read_text(self, name: str, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run a constant query (for procedures and schema statements) in a read transaction."""
-        started = time.perf_counter()
-        with self.driver.session(database=self.config.database) as session:
-            result = session.execute_read(_collect, query, params)
-        self._timed(name, started)
-        return result
+        with self._timed(name), self.driver.session(database=self.config.database) as session:
+            return session.execute_read(_collect, query, params)
 
     def write_text(self, name: str, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run a constant query in a write transaction."""
-        started = time.perf_counter()
-        with self.driver.session(database=self.config.database) as session:
-            result = session.execute_write(_collect, query, params)
-        self._timed(name, started)
-        return result
+        with self._timed(name), self.driver.session(database=self.config.database) as session:
+            return session.execute_write(_collect, query, params)
 
     def auto(self, name: str, query: LiteralString, **params: Any) -> list[dict[str, Any]]:
         """Run a query in an auto-commit transaction (needed for schema changes and `CALL {} IN TRANSACTIONS`)."""
-        started = time.perf_counter()
-        with self.driver.session(database=self.config.database) as session:
-            result = [record.data() for record in session.run(query, params)]
-        self._timed(name, started)
-        return result
+        with self._timed(name), self.driver.session(database=self.config.database) as session:
+            return [record.data() for record in session.run(query, params)]
 
     def write_batches(self, name: str, rows: Sequence[dict[str, Any]], *, batch_size: int = 10_000, **params: Any) -> int:
         """Write `rows` with the named `UNWIND $rows AS row ...` statement, one managed transaction per batch."""
@@ -118,12 +114,12 @@ class Graph:
 
     def stream(self, name: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Yield the named read query's records one by one, without holding them all in memory."""
-        started = time.perf_counter()
-        with self.driver.session(database=self.config.database, default_access_mode=neo4j.READ_ACCESS) as session:
-            result = session.run(cypher(name), params)
-            for record in result:
+        with (
+            self._timed(name),
+            self.driver.session(database=self.config.database, default_access_mode=neo4j.READ_ACCESS) as session,
+        ):
+            for record in session.run(cypher(name), params):
                 yield record.data()
-        self._timed(name, started)
 
 
 def _collect(tx: ManagedTransaction, query: LiteralString, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -22,9 +22,11 @@ from graph.drop.validate import (
     Issue,
     check_header,
     format_report,
+    unrecognised_files,
     validate_chunk,
     validate_chunk_table,
     validate_drop,
+    validate_file,
 )
 
 __all__ = [
@@ -48,7 +50,9 @@ __all__ = [
     "iter_chunks",
     "locate_drop",
     "read_header",
+    "unrecognised_files",
     "validate_chunk",
     "validate_chunk_table",
     "validate_drop",
+    "validate_file",
 ]

@@ -314,7 +314,8 @@ def _issues(quarantine: _Quarantine, raws: dict[str, pa.Array], rows: np.ndarray
     return issues
 
 
-def _unrecognised(drop_dir: Path) -> list[str]:
+def unrecognised_files(drop_dir: Path) -> list[str]:
+    """Warnings for files in the drop that the contract does not name (they are ignored)."""
     expected = {f"{name}{ext}" for name in (*FILES, *EVALUATION_ONLY) for ext in FORMATS}
     return [
         f"ignoring unrecognised file {p.name!r}"
@@ -341,35 +342,41 @@ def validate_drop(
     refs = References() if refs is None else refs
     try:
         paths = locate_drop(drop_dir)
-        report.warnings.extend(_unrecognised(drop_dir))
+        report.warnings.extend(unrecognised_files(drop_dir))
         for name, path in paths.items():
             warnings = check_header(FILES[name], read_header(path), file_label(path))
             report.files[name] = FileReport(name, str(path), warnings=warnings, max_issues=max_issues)
         for name, path in paths.items():
-            _validate_file(FILES[name], path, report.files[name], refs, chunk_rows, progress)
+            validate_file(FILES[name], path, report.files[name], refs, chunk_rows, progress=progress)
     except DropRejected as exc:
         report.rejected = exc
     return report
 
 
-def _validate_file(
+def validate_file(
     spec: FileSpec,
     path: Path,
     file_report: FileReport,
     refs: References,
     chunk_rows: int,
-    progress: Progress | None,
+    *,
+    consume: Callable[[pa.Table, list[Issue]], None] | None = None,
+    progress: Progress | None = None,
 ) -> None:
+    """Validate one file chunk by chunk into its report (`validate_drop`, and ingest's stage one, which passes
+    `consume` to receive each chunk's valid rows as an Arrow table, and its quarantined rows)."""
     label = file_label(path)
     started = time.perf_counter()
     try:
         for chunk in iter_chunks(path, chunk_rows, columns=spec.column_names):
             table, issues = validate_chunk_table(spec, chunk, file_label=label, refs=refs)
             file_report.add_chunk(spec, chunk, table, issues)
+            if consume is not None:
+                consume(table, issues)
             if progress is not None:
                 progress(spec.name, file_report.read)
     finally:
-        file_report.seconds = time.perf_counter() - started
+        file_report.seconds = round(time.perf_counter() - started, 3)
 
 
 def format_report(report: DropReport, max_issues: int | None = None) -> list[str]:

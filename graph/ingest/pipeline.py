@@ -19,6 +19,7 @@ from graph.drop import locate_drop
 from graph.ingest.checkpoint import Checkpoint
 from graph.ingest.load import Loader
 from graph.ingest.stage import StageManifest, stage_drop
+from graph.timing import timed
 
 Progress = Callable[[str, float], None]
 READ_SHARE = 0.45  # share of the progress bar given to reading and validating
@@ -108,28 +109,27 @@ def run_ingest(
     """
     started = time.perf_counter()
     before = graph.timings.snapshot()
-    fingerprint = fingerprint or drop_fingerprint(drop_dir)
-    timings: dict[str, float] = {"fingerprint": round(time.perf_counter() - started, 3)}
+    timings: dict[str, float] = {}
+    with timed(timings, "fingerprint"):
+        fingerprint = fingerprint or drop_fingerprint(drop_dir)
     state: Checkpoint = dict(checkpoint or {})
     manifest = StageManifest.load(work_dir) if state.get("staged") == fingerprint else None
     if manifest is None or manifest.fingerprint != fingerprint:
         state = {}
-        t0 = time.perf_counter()
-        manifest = stage_drop(
-            drop_dir,
-            work_dir,
-            fingerprint=fingerprint,
-            quarantine_path=quarantine_path,
-            chunk_rows=chunk_rows,
-            lookup_accounts=lambda ids: _lookup(graph, "ingest_lookup_accounts", ids),
-            lookup_sessions=lambda ids: _lookup(graph, "ingest_lookup_sessions", ids),
-            progress=None if progress is None else (lambda stage, f: progress(stage, f * READ_SHARE)),
-        )
-        timings["read_validate"] = round(time.perf_counter() - t0, 3)
+        with timed(timings, "read_validate"):
+            manifest = stage_drop(
+                drop_dir,
+                work_dir,
+                fingerprint=fingerprint,
+                quarantine_path=quarantine_path,
+                chunk_rows=chunk_rows,
+                lookup_accounts=lambda ids: _lookup(graph, "ingest_lookup_accounts", ids),
+                lookup_sessions=lambda ids: _lookup(graph, "ingest_lookup_sessions", ids),
+                progress=None if progress is None else (lambda stage, f: progress(stage, f * READ_SHARE)),
+            )
         state["staged"] = fingerprint
         if on_checkpoint is not None:
             on_checkpoint(dict(state))
-    t0 = time.perf_counter()
 
     def save(data: Checkpoint) -> None:
         if on_checkpoint is not None:
@@ -145,8 +145,8 @@ def run_ingest(
         if progress is None
         else (lambda stage, f: progress(stage, READ_SHARE + f * (1 - READ_SHARE))),
     )
-    stats = loader.run()
-    timings["load"] = round(time.perf_counter() - t0, 3)
+    with timed(timings, "load"):
+        stats = loader.run()
     timings["total"] = round(time.perf_counter() - started, 3)
     after = graph.timings.snapshot()
     query_timings = {

@@ -25,20 +25,19 @@ import pyarrow.compute as pc
 
 from graph.drop import (
     FILES,
-    DropRejected,
     FileReport,
     FileSpec,
     Issue,
     Kind,
     References,
     check_header,
-    iter_chunks,
     locate_drop,
     read_header,
-    validate_chunk,
+    unrecognised_files,
+    validate_file,
 )
-from graph.drop.contract import DUP_COLUMN, EVALUATION_ONLY, FORMATS, ROW_COLUMN
-from graph.ingest.transform import PARTIAL_SCHEMAS, epoch_ms, partition_of, reduce_exchanges
+from graph.drop.contract import DUP_COLUMN, ROW_COLUMN
+from graph.ingest.transform import PARTIAL_SCHEMAS, partition_of, reduce_exchanges
 
 MANIFEST = "manifest.json"
 PARTITION_ROWS = 1_500_000  # exchanges per partition: bounds the memory of combining one partition
@@ -231,16 +230,6 @@ class _Progress:
         self.callback("read", (self.done_bytes + file_bytes * min(fraction, 0.99)) / max(self.total_bytes, 1))
 
 
-def unrecognised_files(drop_dir: Path) -> list[str]:
-    """Warnings for files in the drop that the contract does not name (they are ignored)."""
-    expected = {f"{name}{ext}" for name in (*FILES, *EVALUATION_ONLY) for ext in FORMATS}
-    return [
-        f"ignoring unrecognised file {p.name!r}"
-        for p in sorted(drop_dir.iterdir())
-        if p.is_file() and p.name not in expected and not p.name.startswith(".")
-    ]
-
-
 def _estimated_rows(path: Path) -> int:
     suffix = ".gz" if path.name.endswith(".gz") else path.suffix
     return max(1, path.stat().st_size // BYTES_PER_ROW.get(suffix, 100))
@@ -345,12 +334,13 @@ def write_ids(path: Path, values: pa.Array) -> None:
         writer.write_table(table)
 
 
-def _max_ms(frame: pd.DataFrame, columns: tuple[str, ...]) -> int | None:
+def _max_ms(table: pa.Table, columns: tuple[str, ...]) -> int | None:
+    """The latest time (epoch ms) in the given timestamp columns of a validated chunk, or None."""
     best: int | None = None
     for col in columns:
-        series = frame[col].dropna()
-        if len(series):
-            value = int(epoch_ms(series).max())
+        latest = pc.max(table[col].cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64())).as_py()
+        if latest is not None:
+            value = int(latest) // 1_000_000
             best = value if best is None else max(best, value)
     return best
 
@@ -365,36 +355,30 @@ def _stage_file(
     chunk_rows: int,
     meter: _Progress,
 ) -> None:
-    started = time.perf_counter()
-    label = path.name
+    """Validate one file with the validator `validate_drop` uses, and stage each chunk's valid rows."""
     estimate = _estimated_rows(path)
     size = path.stat().st_size
     schema = frame_schema(spec)
-    try:
-        for chunk in iter_chunks(path, chunk_rows):
-            frame, issues = validate_chunk(spec, chunk, file_label=label, refs=refs)
-            report.add_chunk(spec, chunk, frame, issues)
-            quarantine.write(issues)
-            if spec.name == "exchanges":
-                _stage_exchanges(frame, state)
-            elif spec.name == "sessions":
-                state.see_time(_max_ms(frame, TIME_COLUMNS["sessions"]))
-                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-                part = partition_of(table["account_id"].combine_chunks(), state.partitions)
-                for p in np.unique(part).tolist():
-                    sub = table.filter(pa.array(part == p))
-                    state.sink(f"sessions-{p}", sessions_path(state.work_dir, p), schema).write(sub)
-            else:
-                state.see_time(_max_ms(frame, TIME_COLUMNS.get(spec.name, ())))
-                table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-                if spec.name == "model_releases":
-                    state.models.update(v for v in table["model"].to_pylist() if v is not None)
-                state.sink(spec.name, state.work_dir / f"{spec.name}.arrow", schema).write(table)
-            meter.update(size, report.read / estimate)
-    except DropRejected:
-        raise
-    finally:
-        report.seconds = round(time.perf_counter() - started, 3)
+
+    def stage(table: pa.Table, issues: list[Issue]) -> None:
+        quarantine.write(issues)
+        if spec.name == "exchanges":
+            _stage_exchanges(table.to_pandas(), state)
+            return
+        table = table.cast(schema)
+        state.see_time(_max_ms(table, TIME_COLUMNS.get(spec.name, ())))
+        if spec.name == "sessions":
+            part = partition_of(table["account_id"].combine_chunks(), state.partitions)
+            for p in np.unique(part).tolist():
+                sub = table.filter(pa.array(part == p))
+                state.sink(f"sessions-{p}", sessions_path(state.work_dir, p), schema).write(sub)
+            return
+        if spec.name == "model_releases":
+            state.models.update(v for v in table["model"].to_pylist() if v is not None)
+        state.sink(spec.name, state.work_dir / f"{spec.name}.arrow", schema).write(table)
+
+    validate_file(spec, path, report, refs, chunk_rows, consume=stage,
+                  progress=lambda _name, read: meter.update(size, read / estimate))  # fmt: skip
 
 
 def _stage_exchanges(frame: pd.DataFrame, state: _StageState) -> None:
