@@ -166,10 +166,16 @@ def api_key_rows(sessions: Iterable[pa.Table]) -> pa.Table:
 
 
 def existing_templates(rows: list[dict[str, Any]]) -> ExistingTemplates:
-    """The templates already in the graph from the rows of `ingest_templates_existing`."""
+    """The templates already in the graph from the rows of `ingest_templates_existing` (a template whose member
+    list is missing has its representative as its one member)."""
     if not rows:
         return ExistingTemplates.empty()
-    members = [np.asarray(r["members"], dtype=np.int64) for r in rows]
+    members = [
+        np.asarray(r["members"], dtype=np.int64)
+        if r["members"]
+        else u64_to_i64(hex_to_u64(np.array([r["fingerprint"]])))
+        for r in rows
+    ]
     return ExistingTemplates(
         ids=tuple(r["template_id"] for r in rows),
         exchanges=np.array([r["exchanges"] for r in rows], dtype=np.int64),

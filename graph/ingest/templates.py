@@ -74,6 +74,19 @@ def cap_members(members: np.ndarray, representative: int, cap: int = MEMBER_CAP)
     return np.sort(members[np.lexsort((members, distance))[:cap]])
 
 
+def matching_templates(fingerprint: int, existing: ExistingTemplates) -> list[tuple[int, str]]:
+    """The templates a prompt fingerprint belongs to, nearest first: those with a member within MAX_DISTANCE bits
+    of it (the rule that groups fingerprints at ingest), each with the distance to its nearest member."""
+    if len(existing.member_fps) == 0:
+        return []
+    distance = hamming(existing.member_fps, np.full(len(existing.member_fps), fingerprint, dtype=np.uint64))
+    near = distance <= MAX_DISTANCE
+    best: dict[int, int] = {}
+    for template, d in zip(existing.member_template[near].tolist(), distance[near].tolist(), strict=True):
+        best[template] = min(d, best.get(template, d))
+    return sorted((d, existing.ids[t]) for t, d in best.items())
+
+
 def template_id_for(representative: int) -> str:
     """The id of a template first seen with this representative fingerprint."""
     return f"pt-{int(representative):016x}"

@@ -6,12 +6,15 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from cachetools import LRUCache, cached
+
+from graph.driver import get_graph
+from graph.ingest.rows import existing_templates
+from graph.ingest.templates import ExistingTemplates, matching_templates
 from graph.reads import read
 from investigations.selectors.accounts import kind_label
 
 SEARCH_LIMIT = 50
-TEMPLATE_SCAN = 100_000  # templates compared against a prompt fingerprint
-HAMMING_MAX = 3  # a prompt fingerprint within this distance belongs to a template (the drop contract)
 _PROMPT_FINGERPRINT = re.compile(r"^[0-9a-fA-F]{16}$")
 _ASN = re.compile(r"^(?:AS)?(\d{1,10})$", re.IGNORECASE)
 
@@ -61,18 +64,20 @@ def search(term: str) -> list[SearchHit]:
     return hits[:SEARCH_LIMIT]
 
 
+def _templates() -> ExistingTemplates:
+    """Every template with its member fingerprints, read again only when the template set changed."""
+    version = tuple(get_graph().read("ui_templates_version")[0].values())
+    return _templates_of(version)
+
+
+@cached(LRUCache(maxsize=1), key=lambda version: version)
+def _templates_of(version: tuple[object, ...]) -> ExistingTemplates:
+    return existing_templates(get_graph().read("ingest_templates_existing"))
+
+
 def near_templates(fingerprint: str) -> list[SearchHit]:
-    """Templates whose representative fingerprint is within HAMMING_MAX bits of a prompt fingerprint."""
-    wanted = int(fingerprint, 16)
-    hits: list[tuple[int, str]] = []
-    for row in read("ui_template_fingerprints", limit=TEMPLATE_SCAN):
-        try:
-            distance = (int(str(row["fingerprint"]), 16) ^ wanted).bit_count()
-        except ValueError:
-            continue
-        if distance <= HAMMING_MAX:
-            hits.append((distance, str(row["template_id"])))
+    """The templates a prompt fingerprint belongs to by ingest's rule (a member within MAX_DISTANCE bits)."""
     return [
         SearchHit(kind="template", id=template_id, matched=f"prompt fingerprint ({distance} bits away)")
-        for distance, template_id in sorted(hits)
+        for distance, template_id in matching_templates(int(fingerprint, 16), _templates())
     ]

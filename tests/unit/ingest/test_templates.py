@@ -10,6 +10,7 @@ from graph.ingest.templates import (
     cap_members,
     hamming,
     hex_to_u64,
+    matching_templates,
     plan_templates,
     u64_to_hex,
 )
@@ -126,3 +127,18 @@ def test_uint32_counts_and_index_lookup_match_the_id_lookup() -> None:
     assert ((index >= 0) == (ids != None)).all()  # noqa: E711 - elementwise on an object array
     assert [plan.names[i] for i in index[index >= 0]] == list(ids[index >= 0])
     assert len(plan.names) == 2
+
+
+def test_a_prompt_fingerprint_matches_templates_by_any_member_within_three_bits() -> None:
+    base_a, base_b = 0x0F0F_0F0F_0F0F_0F0F, 0xF0F0_F0F0_F0F0_F0F0
+    far_member = base_a ^ 0b111  # 3 bits from the representative
+    existing = ExistingTemplates(
+        ids=("pt-a", "pt-b"), exchanges=np.array([10, 5]), representatives=np.array([base_a, base_b], np.uint64),
+        member_fps=np.array([base_a, far_member, base_b], np.uint64), member_template=np.array([0, 0, 1]),
+    )  # fmt: skip
+    # 5 bits from pt-a's representative but 2 from one of its members: it belongs to pt-a, as ingest would group it
+    probe = far_member ^ (1 << 40) ^ (1 << 41)
+    assert matching_templates(probe, existing) == [(2, "pt-a")]
+    assert matching_templates(base_b ^ 1, existing) == [(1, "pt-b")]
+    assert matching_templates(base_a ^ 0xFFFF, existing) == []
+    assert matching_templates(base_a, ExistingTemplates.empty()) == []
