@@ -40,6 +40,8 @@ echo "[test] services ready after $(($(date +%s) - t0)) s"
 
 echo "[test] ruff"
 .venv/bin/ruff check .
+echo "[test] import-linter (frontend -> investigations -> graph; graph/ without Django)"
+.venv/bin/lint-imports --no-cache
 echo "[test] mypy"
 .venv/bin/mypy graph investigations frontend bench
 echo "[test] pytest"
