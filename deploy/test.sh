@@ -43,7 +43,7 @@ echo "[test] ruff"
 echo "[test] import-linter (frontend -> investigations -> graph; graph/ without Django)"
 .venv/bin/lint-imports --no-cache
 echo "[test] mypy"
-.venv/bin/mypy graph investigations frontend bench
+.venv/bin/mypy graph investigations frontend bench tests
 echo "[test] pytest"
 .venv/bin/python -m pytest -p no:cacheprovider "$@"
 echo "[test] finished in $(($(date +%s) - t0)) s"

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from graph.driver import Graph, get_graph
 from graph.schema import apply_schema
@@ -46,7 +46,7 @@ def wipe_graph(g: Graph) -> None:
     g.auto("wipe_rels", "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS")
     g.auto("wipe_nodes", "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS")
     for name in [r["graphName"] for r in g.auto("gds_list", "CALL gds.graph.list() YIELD graphName RETURN graphName")]:
-        g.auto("gds_drop", "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=name)
+        g.auto("gds_drop", "CALL gds.graph.drop($graph, false) YIELD graphName RETURN graphName", graph=name)
 
 
 @pytest.fixture
@@ -57,10 +57,10 @@ def clean_graph(graph: Graph) -> Iterator[Graph]:
 
 
 @pytest.fixture
-def make_user(db: Any) -> Callable[..., AbstractBaseUser]:
+def make_user(db: Any) -> Callable[..., User]:
     """Create a user with a role: `make_user(Role.ANALYST, "ann")`."""
 
-    def make(role: Role, username: str | None = None) -> AbstractBaseUser:
+    def make(role: Role, username: str | None = None) -> User:
         ensure_role_groups()
         user, _ = create_or_update_user(username or f"{role.value}-user", role=role, password=TEST_PASSWORD)
         return user
@@ -69,17 +69,17 @@ def make_user(db: Any) -> Callable[..., AbstractBaseUser]:
 
 
 @pytest.fixture
-def analyst(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+def analyst(make_user: Callable[..., User]) -> User:
     return make_user(Role.ANALYST)
 
 
 @pytest.fixture
-def case_manager(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+def case_manager(make_user: Callable[..., User]) -> User:
     return make_user(Role.CASE_MANAGER)
 
 
 @pytest.fixture
-def admin_user(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+def admin_user(make_user: Callable[..., User]) -> User:
     return make_user(Role.ADMIN)
 
 

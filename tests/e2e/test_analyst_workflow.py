@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
 
 from graph.driver import Graph
 from investigations.models import Annotation, DetectionRun
-from investigations.selectors.clusters import clear_cluster_cache
+from investigations.selectors.page_cache import clear_cluster_cache
 from tests.conftest import TEST_PASSWORD
 from tests.integration.ui import scenario as sc
 from tests.integration.ui.conftest import scenario_graph  # noqa: F401 - fixture
@@ -74,7 +74,7 @@ def _charts_drawn(page: Page, *ids: str) -> None:
 
 
 def test_analyst_workflow_in_the_browser(
-    browser: Browser, live_server: Any, ui_runs: dict[int, DetectionRun], analyst: AbstractBaseUser
+    browser: Browser, live_server: Any, ui_runs: dict[int, DetectionRun], analyst: User
 ) -> None:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(30_000)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import stix2
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from investigations.exports.stix import stix_pattern
@@ -72,10 +72,10 @@ def test_case_lifecycle_in_the_browser(
     browser: Browser,
     live_server: Any,
     scenario: Scenario,  # noqa: F811
-    case_manager: AbstractBaseUser,
-    second_manager: AbstractBaseUser,  # noqa: F811
-    analyst: AbstractBaseUser,
-    admin_user: AbstractBaseUser,
+    case_manager: User,
+    second_manager: User,  # noqa: F811
+    analyst: User,
+    admin_user: User,
     tmp_path: Path,
 ) -> None:
     base = live_server.url
@@ -210,8 +210,8 @@ def test_cluster_page_offers_the_case_controls(
     browser: Browser,
     live_server: Any,
     scenario: Scenario,  # noqa: F811
-    case_manager: AbstractBaseUser,
-    analyst: AbstractBaseUser,
+    case_manager: User,
+    analyst: User,
 ) -> None:
     base = live_server.url
     context = _context(browser)

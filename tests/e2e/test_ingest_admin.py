@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
@@ -86,8 +86,8 @@ def test_admin_schedules_ingest_and_sees_the_report(
     beat: subprocess.Popen[bytes],
     clean_graph: Graph,
     watched: Path,
-    admin_user: AbstractBaseUser,
-    analyst: AbstractBaseUser,
+    admin_user: User,
+    analyst: User,
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url

@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -26,7 +26,7 @@ def test_api_refuses_anonymous_users(client: Client, path: str) -> None:
     assert client.get(path).status_code in (401, 403)
 
 
-def test_health_page_is_for_admins_only(client: Client, analyst: AbstractBaseUser, case_manager: AbstractBaseUser) -> None:
+def test_health_page_is_for_admins_only(client: Client, analyst: User, case_manager: User) -> None:
     for user in (analyst, case_manager):
         client.force_login(user)
         assert client.get("/health/").status_code == 403
@@ -64,19 +64,19 @@ def test_create_user_command_generates_a_password() -> None:
     assert user is not None and roles_of(user) == {Role.ANALYST}
 
 
-def test_api_me_reports_roles(client: Client, admin_user: AbstractBaseUser) -> None:
+def test_api_me_reports_roles(client: Client, admin_user: User) -> None:
     client.force_login(admin_user)
     assert client.get("/api/me/").json() == {"username": "admin-user", "roles": ["admin"]}
 
 
-def test_django_admin_refuses_non_admins(client: Client, analyst: AbstractBaseUser, admin_user: AbstractBaseUser) -> None:
+def test_django_admin_refuses_non_admins(client: Client, analyst: User, admin_user: User) -> None:
     client.force_login(analyst)
     assert client.get("/admin/").status_code == 403
     client.force_login(admin_user)
     assert client.get("/admin/").status_code == 200
 
 
-def test_api_docs_are_served_without_a_cdn(client: Client, analyst: AbstractBaseUser) -> None:
+def test_api_docs_are_served_without_a_cdn(client: Client, analyst: User) -> None:
     client.force_login(analyst)
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
@@ -30,7 +30,7 @@ def test_parse_id(value: object, expected: int | None) -> None:
 
 
 def test_pages_and_api_answer_bad_ids_without_errors(
-    client: Client, case_manager: AbstractBaseUser, admin_user: AbstractBaseUser
+    client: Client, case_manager: User, admin_user: User
 ) -> None:
     DetectionRun.objects.create(status=JobStatus.SUCCEEDED, finished_at=timezone.now())
     client.force_login(case_manager)

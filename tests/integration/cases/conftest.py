@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from graph.driver import Graph
@@ -151,6 +151,6 @@ def scenario(clean_graph: Graph, db: Any) -> Scenario:
 
 
 @pytest.fixture
-def second_manager(make_user: Callable[..., AbstractBaseUser]) -> AbstractBaseUser:
+def second_manager(make_user: Callable[..., User]) -> User:
     """Another case manager, to assign cases to."""
     return make_user(Role.CASE_MANAGER, "casey")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import stix2
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from investigations.exports.csv import safe_cell
 from investigations.exports.stix import stix_pattern
@@ -38,7 +38,7 @@ def _indicator_tuples(case: object) -> set[tuple[IndicatorKind, str, int, int]]:
 
 
 def test_opening_a_case_freezes_members_score_explanation_and_shared_indicators(
-    scenario: Scenario, case_manager: AbstractBaseUser
+    scenario: Scenario, case_manager: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     cc = case.case_clusters.get()
@@ -58,7 +58,7 @@ def test_opening_a_case_freezes_members_score_explanation_and_shared_indicators(
     assert set(case.case_accounts.values_list("account_id", flat=True)) == set(RING)
 
 
-def test_later_ingests_and_runs_never_change_the_snapshot(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_later_ingests_and_runs_never_change_the_snapshot(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     before = case.case_clusters.get().snapshot
     later_ingest(scenario.graph)
@@ -70,7 +70,7 @@ def test_later_ingests_and_runs_never_change_the_snapshot(scenario: Scenario, ca
     assert [(s.account_id, s.before, s.now) for s in changes.statuses] == [("r2", "active", "banned")]
 
 
-def test_adding_a_cluster_freezes_it_as_it_is_then(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_adding_a_cluster_freezes_it_as_it_is_then(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     later_ingest(scenario.graph)
     add_cluster(case, scenario.other, by=case_manager)
@@ -81,7 +81,7 @@ def test_adding_a_cluster_freezes_it_as_it_is_then(scenario: Scenario, case_mana
     assert [e["cluster_key"] for e in events] == ["C-000001", "C-000002"]
 
 
-def test_accounts_added_directly_hold_their_own_entities(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_accounts_added_directly_hold_their_own_entities(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, account_ids=["r4", "ghost-1"])
     r4 = case.case_accounts.get(account_id="r4")
     assert r4.cluster_key == "" and r4.snapshot["in_graph"] is True and r4.snapshot["status"] == "active"
@@ -95,7 +95,7 @@ def test_accounts_added_directly_hold_their_own_entities(scenario: Scenario, cas
 
 
 def test_regrowth_alerts_are_raised_once_per_new_account_and_only_for_watched_cases(
-    scenario: Scenario, case_manager: AbstractBaseUser
+    scenario: Scenario, case_manager: User
 ) -> None:
     watched = open_case(by=case_manager, clusters=[scenario.top])
     dismissed = open_case(by=case_manager, clusters=[scenario.other])
@@ -115,7 +115,7 @@ def test_regrowth_alerts_are_raised_once_per_new_account_and_only_for_watched_ca
     assert [(e.actor_id, e.after["accounts"]) for e in raised] == [(None, ["r5"]), (None, ["r6"])]
 
 
-def test_actioned_then_closed_cases_are_still_watched(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_actioned_then_closed_cases_are_still_watched(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     for target in ("investigating", "confirmed", "actioned", "closed"):
         transition_case(case, target, by=case_manager)
@@ -127,7 +127,7 @@ def test_actioned_then_closed_cases_are_still_watched(scenario: Scenario, case_m
 
 
 def test_acknowledging_an_alert_can_freeze_the_new_accounts_into_the_case(
-    scenario: Scenario, case_manager: AbstractBaseUser
+    scenario: Scenario, case_manager: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     later_ingest(scenario.graph)
@@ -155,7 +155,7 @@ def test_explanation_evidence_of_any_shape_yields_valid_indicators() -> None:
 
 
 def test_regrowth_follows_lineage_when_the_cluster_is_split_under_a_new_key(
-    scenario: Scenario, case_manager: AbstractBaseUser
+    scenario: Scenario, case_manager: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     run2 = make_run({"C-000007": (["r1", "r2", "r7"], 0.9), "C-000008": (["r3", "r4"], 0.9)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 
 from investigations.models import AuditEvent, Case, CaseStatus
@@ -13,7 +13,7 @@ from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.cases.conftest import RING, Scenario, later_ingest, make_run
 
 
-def _login(client: Client, user: AbstractBaseUser) -> Client:
+def _login(client: Client, user: User) -> Client:
     client.force_login(user)  # type: ignore[arg-type]
     return client
 
@@ -25,7 +25,7 @@ def test_pages_need_a_login(client: Client) -> None:
 
 
 def test_a_case_manager_opens_a_case_from_the_top_cluster_and_works_it(
-    client: Client, scenario: Scenario, case_manager: AbstractBaseUser, second_manager: AbstractBaseUser
+    client: Client, scenario: Scenario, case_manager: User, second_manager: User
 ) -> None:
     _login(client, case_manager)
     page = client.get("/cases/new/")
@@ -64,7 +64,7 @@ def test_a_case_manager_opens_a_case_from_the_top_cluster_and_works_it(
 
 
 def test_analysts_see_and_comment_but_cannot_change_or_export(
-    client: Client, scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser
+    client: Client, scenario: Scenario, case_manager: User, analyst: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     task = add_task(case, "Check billing", by=case_manager, assignee=analyst)
@@ -91,7 +91,7 @@ def test_analysts_see_and_comment_but_cannot_change_or_export(
 
 
 def test_the_case_list_filters_and_bulk_assigns(
-    client: Client, scenario: Scenario, case_manager: AbstractBaseUser, second_manager: AbstractBaseUser
+    client: Client, scenario: Scenario, case_manager: User, second_manager: User
 ) -> None:
     first = open_case(by=case_manager, clusters=[scenario.top], priority="critical")
     second = open_case(by=case_manager, clusters=[scenario.other], priority="low")
@@ -107,7 +107,7 @@ def test_the_case_list_filters_and_bulk_assigns(
 
 
 def test_telemetry_and_user_text_is_escaped_on_the_case_page(
-    client: Client, scenario: Scenario, case_manager: AbstractBaseUser
+    client: Client, scenario: Scenario, case_manager: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top], title="<img src=x onerror=alert(1)>")
     add_comment(case, "<script>alert('c')</script>", by=case_manager)
@@ -118,7 +118,7 @@ def test_telemetry_and_user_text_is_escaped_on_the_case_page(
 
 
 def test_admins_filter_the_audit_log(
-    client: Client, scenario: Scenario, case_manager: AbstractBaseUser, admin_user: AbstractBaseUser
+    client: Client, scenario: Scenario, case_manager: User, admin_user: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     add_comment(case, "first", by=case_manager)
@@ -130,6 +130,6 @@ def test_admins_filter_the_audit_log(
 
 
 @pytest.mark.parametrize("path", ["/cases/add/?cluster=999999", "/cases/propose/?cluster=abc", "/cases/999999/"])
-def test_unknown_things_are_not_found(path: str, client: Client, case_manager: AbstractBaseUser, db: object) -> None:
+def test_unknown_things_are_not_found(path: str, client: Client, case_manager: User, db: object) -> None:
     _login(client, case_manager)
     assert client.get(path).status_code == 404

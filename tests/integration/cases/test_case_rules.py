@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import RequestFactory
 from rest_framework.test import APIClient
 
@@ -39,14 +39,14 @@ PATH_TO = {
 }
 
 
-def _client(user: AbstractBaseUser | None = None) -> APIClient:
+def _client(user: User | None = None) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
     return client
 
 
-def _case_at(status: CaseStatus, scenario: Scenario, by: AbstractBaseUser) -> Case:
+def _case_at(status: CaseStatus, scenario: Scenario, by: User) -> Case:
     case = open_case(by=by, clusters=[scenario.top])
     for target in PATH_TO[status]:
         transition_case(case, target, by=by, reason="because")
@@ -67,7 +67,7 @@ def test_the_transition_table_is_the_documented_workflow() -> None:
 
 @pytest.mark.parametrize("source", list(CaseStatus))
 def test_every_move_outside_the_table_is_refused_and_every_move_in_it_is_allowed(
-    source: CaseStatus, scenario: Scenario, case_manager: AbstractBaseUser
+    source: CaseStatus, scenario: Scenario, case_manager: User
 ) -> None:
     for target in CaseStatus:
         case = _case_at(source, scenario, case_manager)
@@ -79,7 +79,7 @@ def test_every_move_outside_the_table_is_refused_and_every_move_in_it_is_allowed
             assert Case.objects.get(pk=case.pk).status == source
 
 
-def test_dismissing_and_reopening_need_a_reason(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_dismissing_and_reopening_need_a_reason(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     with pytest.raises(CaseError, match="needs a reason"):
         transition_case(case, "dismissed", by=case_manager)
@@ -89,7 +89,7 @@ def test_dismissing_and_reopening_need_a_reason(scenario: Scenario, case_manager
     assert transition_case(case, "investigating", by=case_manager, reason="regrowth").status == "investigating"
 
 
-def test_actioning_records_only_the_case_accounts(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_actioning_records_only_the_case_accounts(scenario: Scenario, case_manager: User) -> None:
     case = _case_at(CaseStatus.CONFIRMED, scenario, case_manager)
     with pytest.raises(CaseError, match="x1 is not in case"):
         transition_case(case, "actioned", by=case_manager, actioned_accounts=["r1", "x1"])
@@ -103,7 +103,7 @@ def test_actioning_records_only_the_case_accounts(scenario: Scenario, case_manag
     assert response.status_code == 400 and "not been actioned yet" in response.json()["detail"]
 
 
-def test_the_audit_log_cannot_be_changed_or_deleted(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_the_audit_log_cannot_be_changed_or_deleted(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     event = AuditEvent.objects.filter(case=case).first()
     assert event is not None
@@ -127,7 +127,7 @@ def test_the_audit_log_cannot_be_changed_or_deleted(scenario: Scenario, case_man
 
 @pytest.mark.django_db
 def test_django_admin_changes_nothing_that_must_go_through_audited_or_checked_services(
-    admin_user: AbstractBaseUser,
+    admin_user: User,
 ) -> None:
     """Deleting a run or cluster in Django admin would drop a case's proposals and unlink its clusters with no
     audit event; editing a job's path there would let a retry read outside INGEST_ROOT."""
@@ -142,7 +142,7 @@ def test_django_admin_changes_nothing_that_must_go_through_audited_or_checked_se
 
 
 def test_analysts_comment_and_propose_but_cannot_change_cases(
-    scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser
+    scenario: Scenario, case_manager: User, analyst: User
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     reader = _client(analyst)
@@ -175,7 +175,7 @@ def test_analysts_comment_and_propose_but_cannot_change_cases(
     assert reader.post(f"/api/case-proposals/{proposal_id}/decide/", {"accept": True}, format="json").status_code == 403
 
 
-def test_anonymous_users_get_nothing(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_anonymous_users_get_nothing(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     anonymous = _client()
     for path in ["/api/cases/", f"/api/cases/{case.pk}/", f"/api/cases/{case.pk}/export/stix/", "/api/audit/"]:
@@ -183,7 +183,7 @@ def test_anonymous_users_get_nothing(scenario: Scenario, case_manager: AbstractB
 
 
 def test_proposals_are_accepted_into_a_new_case_or_declined(
-    scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser
+    scenario: Scenario, case_manager: User, analyst: User
 ) -> None:
     reader, manager = _client(analyst), _client(case_manager)
     new = reader.post("/api/case-proposals/", {"cluster_id": scenario.top.pk, "note": "card ring"}, format="json").json()
@@ -204,7 +204,7 @@ def test_proposals_are_accepted_into_a_new_case_or_declined(
 
 
 def test_a_proposal_accepted_twice_opens_one_case(
-    scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser
+    scenario: Scenario, case_manager: User, analyst: User
 ) -> None:
     """Two managers (or a double click) accepting the same proposal from the same stale page: one case."""
     proposal = propose_cluster(scenario.top, by=analyst, note="card ring")  # type: ignore[arg-type]
@@ -217,7 +217,7 @@ def test_a_proposal_accepted_twice_opens_one_case(
 
 
 @pytest.mark.parametrize("bad", [{"status": "nonsense"}, {}])
-def test_transition_input_is_validated(bad: dict[str, str], scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_transition_input_is_validated(bad: dict[str, str], scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     response = _client(case_manager).post(f"/api/cases/{case.pk}/transition/", bad, format="json")
     assert response.status_code == 400

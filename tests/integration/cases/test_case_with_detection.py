@@ -4,7 +4,7 @@ opened, the next run keeps the cluster's key, and the case gets the replacement 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from graph.detection.params import DetectionParams
 from graph.driver import Graph
@@ -33,7 +33,7 @@ def _detect() -> DetectionRun:
 
 @pytest.mark.django_db
 def test_a_case_on_a_detected_ring_is_alerted_when_the_ring_regrows(
-    clean_graph: Graph, case_manager: AbstractBaseUser
+    clean_graph: Graph, case_manager: User
 ) -> None:
     hydra = ring("hydra", 10, created=T0 - 4 * DAY)
     write_accounts(clean_graph, hydra + organisation("acme", 6))

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import json
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -16,7 +16,7 @@ from investigations.services.cases import open_case, transition_case
 from tests.integration.cases.conftest import CARD, EXPECTED_INDICATORS, RING, Scenario
 
 
-def _client(user: AbstractBaseUser) -> APIClient:
+def _client(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -27,7 +27,7 @@ def _ids(response: object) -> list[int]:
 
 
 def test_case_list_filters_and_bulk_assignment(
-    scenario: Scenario, case_manager: AbstractBaseUser, second_manager: AbstractBaseUser, analyst: AbstractBaseUser
+    scenario: Scenario, case_manager: User, second_manager: User, analyst: User
 ) -> None:
     yesterday = dt.date.today() - dt.timedelta(days=1)
     late = open_case(by=case_manager, clusters=[scenario.top], priority="critical", due_date=yesterday, tags=["ring"])
@@ -64,7 +64,7 @@ def test_case_list_filters_and_bulk_assignment(
 
 
 def test_tasks_are_added_by_managers_and_closed_by_their_assignee(
-    scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser, make_user: object
+    scenario: Scenario, case_manager: User, analyst: User, make_user: object
 ) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     manager, reader = _client(case_manager), _client(analyst)
@@ -80,7 +80,7 @@ def test_tasks_are_added_by_managers_and_closed_by_their_assignee(
     assert actions[-1] == ("task_changed", {"task_id": task_id, "done": True})
 
 
-def test_attachments_notes_figures_and_files(scenario: Scenario, case_manager: AbstractBaseUser, analyst: AbstractBaseUser) -> None:
+def test_attachments_notes_figures_and_files(scenario: Scenario, case_manager: User, analyst: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     manager = _client(case_manager)
     note = manager.post(f"/api/cases/{case.pk}/attachments/", {"kind": "note", "title": "Finding", "text": "Cards rotate"},
@@ -107,7 +107,7 @@ def test_attachments_notes_figures_and_files(scenario: Scenario, case_manager: A
     assert "data:image/svg+xml;base64," in html
 
 
-def test_csv_exports_hold_the_case_accounts_and_indicators(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_csv_exports_hold_the_case_accounts_and_indicators(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     manager = _client(case_manager)
     accounts = list(csv.DictReader(io.StringIO(manager.get(f"/api/cases/{case.pk}/export/accounts_csv/").content.decode())))
@@ -124,7 +124,7 @@ def test_csv_exports_hold_the_case_accounts_and_indicators(scenario: Scenario, c
     assert card["accounts"] == ["r1", "r2", "r3"] and card["specificity"] == 1.0
 
 
-def test_the_report_escapes_every_text(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_the_report_escapes_every_text(scenario: Scenario, case_manager: User) -> None:
     title = "<script>alert('x')</script> & \"quotes\""
     case = open_case(by=case_manager, clusters=[scenario.top], title=title)
     manager = _client(case_manager)
@@ -134,7 +134,7 @@ def test_the_report_escapes_every_text(scenario: Scenario, case_manager: Abstrac
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
 
 
-def test_details_can_be_changed_and_each_change_is_audited(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_details_can_be_changed_and_each_change_is_audited(scenario: Scenario, case_manager: User) -> None:
     case = open_case(by=case_manager, clusters=[scenario.top])
     manager = _client(case_manager)
     response = manager.patch(f"/api/cases/{case.pk}/", {"priority": "critical", "tags": ["a", "b"]}, format="json")
@@ -145,7 +145,7 @@ def test_details_can_be_changed_and_each_change_is_audited(scenario: Scenario, c
     assert response.status_code == 400 and "not allowed" in response.json()["detail"]
 
 
-def test_the_openapi_schema_describes_the_case_endpoints(case_manager: AbstractBaseUser) -> None:
+def test_the_openapi_schema_describes_the_case_endpoints(case_manager: User) -> None:
     schema = _client(case_manager).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     paths = schema["paths"]
     for path in ["/api/cases/", "/api/cases/{id}/transition/", "/api/cases/{id}/export/{fmt}/", "/api/audit/",

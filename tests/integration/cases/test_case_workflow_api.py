@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 import stix2
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from investigations.exports.stix import stix_pattern
@@ -16,7 +16,7 @@ from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.cases.conftest import EXPECTED_INDICATORS, RING, Scenario, later_ingest, make_run
 
 
-def _client(user: AbstractBaseUser) -> APIClient:
+def _client(user: User) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
@@ -29,10 +29,10 @@ def _stix_patterns(content: bytes) -> set[str]:
 
 def test_case_manager_runs_a_case_from_the_top_cluster_to_closure(
     scenario: Scenario,
-    case_manager: AbstractBaseUser,
-    second_manager: AbstractBaseUser,
-    analyst: AbstractBaseUser,
-    admin_user: AbstractBaseUser,
+    case_manager: User,
+    second_manager: User,
+    analyst: User,
+    admin_user: User,
 ) -> None:
     manager, reader = _client(case_manager), _client(analyst)
 
@@ -152,7 +152,7 @@ def test_case_manager_runs_a_case_from_the_top_cluster_to_closure(
     assert CaseAlert.objects.get().acknowledged_at is not None
 
 
-def test_stix_bundle_is_the_same_on_every_export(scenario: Scenario, case_manager: AbstractBaseUser) -> None:
+def test_stix_bundle_is_the_same_on_every_export(scenario: Scenario, case_manager: User) -> None:
     manager = _client(case_manager)
     case_id = manager.post("/api/cases/", {"cluster_ids": [scenario.top.pk]}, format="json").json()["id"]
     first = manager.get(f"/api/cases/{case_id}/export/stix/").content

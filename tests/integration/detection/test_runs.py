@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -55,7 +55,7 @@ def _run() -> DetectionRun:
 
 @pytest.mark.django_db
 def test_a_hydra_replacement_joins_its_old_cluster_and_raises_an_alert(
-    clean_graph: Graph, analyst: AbstractBaseUser
+    clean_graph: Graph, analyst: User
 ) -> None:
     hydra = ring("hydra", 10, created=T0 - 4 * DAY)
     write_accounts(clean_graph, hydra + organisation("acme", 6))
@@ -191,7 +191,7 @@ def test_commands_fail_clearly_without_a_run(tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 def test_admins_start_runs_and_readers_list_them(
-    client: Client, admin_user: AbstractBaseUser, analyst: AbstractBaseUser
+    client: Client, admin_user: User, analyst: User
 ) -> None:
     client.force_login(analyst)
     assert client.post("/api/detection-runs/", {}, content_type="application/json").status_code == 403

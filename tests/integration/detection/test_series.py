@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from graph.detection.params import DetectionParams
@@ -32,7 +32,7 @@ def _read(series: SeriesSummary, k: int, name: str) -> pd.DataFrame:
 
 @pytest.mark.django_db(transaction=True)
 def test_replacements_are_flagged_and_alert_the_case_in_the_first_run_after_they_start(
-    clean_graph: Graph, case_manager: AbstractBaseUser, tmp_path: Path
+    clean_graph: Graph, case_manager: User, tmp_path: Path
 ) -> None:
     series = generate_series(tmp_path / "series", preset("test"), periods=PERIODS, period_days=DAYS, seed=SEED)
     runs: list[DetectionRun] = []

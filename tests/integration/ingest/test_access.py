@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 
 from investigations.models import IngestJob, IngestSchedule, JobStatus
@@ -58,7 +58,7 @@ def test_anonymous_users_are_sent_to_login_or_refused(client: Client, objects: d
 
 
 def test_admin_sees_jobs_with_untrusted_text_escaped(
-    client: Client, objects: dict[str, int], admin_user: AbstractBaseUser
+    client: Client, objects: dict[str, int], admin_user: User
 ) -> None:
     client.force_login(admin_user)
     page = client.get("/ingest/").content.decode()
@@ -71,7 +71,7 @@ def test_admin_sees_jobs_with_untrusted_text_escaped(
 
 
 def test_admin_manages_schedules_through_the_api(
-    client: Client, admin_user: AbstractBaseUser, settings: object
+    client: Client, admin_user: User, settings: object
 ) -> None:
     from pathlib import Path
 
@@ -108,7 +108,7 @@ def test_admin_manages_schedules_through_the_api(
 
 
 def test_admins_start_and_retry_jobs_by_hand_and_see_refusals(
-    client: Client, admin_user: AbstractBaseUser, settings: Any, tmp_path: Path
+    client: Client, admin_user: User, settings: Any, tmp_path: Path
 ) -> None:
     settings.INGEST_ROOT = tmp_path
     (tmp_path / "drop-1").mkdir()

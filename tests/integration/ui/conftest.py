@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 
 from graph.driver import Graph
@@ -32,7 +32,7 @@ def runs(scenario_graph: Graph, db: Any) -> dict[int, DetectionRun]:
 
 
 @pytest.fixture
-def analyst_client(client: Client, analyst: AbstractBaseUser) -> Client:
+def analyst_client(client: Client, analyst: User) -> Client:
     """A browser-less client logged in as an analyst."""
     client.force_login(analyst)  # type: ignore[arg-type]
     return client

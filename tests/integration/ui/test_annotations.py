@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
@@ -14,7 +14,7 @@ from tests.integration.ui.scenario import HOSTILE_ID, SCRIPT, TOP
 
 
 def test_analyst_annotates_a_cluster_and_a_colleague_sees_it(
-    runs: dict[int, DetectionRun], analyst_client: Client, case_manager: AbstractBaseUser, client: Client
+    runs: dict[int, DetectionRun], analyst_client: Client, case_manager: User, client: Client
 ) -> None:
     response = analyst_client.post(
         "/annotations/",
@@ -74,7 +74,7 @@ def test_bad_annotations_are_refused_with_a_reason(
     assert analyst_client.get("/annotations/").status_code == 405
 
 
-def test_service_checks_role_and_input(runs: dict[int, DetectionRun], analyst: AbstractBaseUser) -> None:
+def test_service_checks_role_and_input(runs: dict[int, DetectionRun], analyst: User) -> None:
     assert parse_tags(" a, b ,,a ") == ["a", "b"] and parse_tags(["x", " ", "x"]) == ["x"]
     with pytest.raises(ValidationError):
         annotate(target="account", target_id="nobody", author=analyst, label="benign")

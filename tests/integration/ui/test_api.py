@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -27,7 +27,7 @@ from tests.integration.ui.scenario import (
 
 
 @pytest.fixture
-def api(analyst: AbstractBaseUser) -> APIClient:
+def api(analyst: User) -> APIClient:
     """An API client authenticated with the analyst's token (how API clients log in)."""
     token, _ = Token.objects.get_or_create(user=analyst)
     client = APIClient()
@@ -115,7 +115,7 @@ def test_accounts_sessions_entities_and_search(runs: dict[int, DetectionRun], ap
 
 
 def test_annotations_api(
-    runs: dict[int, DetectionRun], api: APIClient, case_manager: AbstractBaseUser
+    runs: dict[int, DetectionRun], api: APIClient, case_manager: User
 ) -> None:
     response = api.post(
         "/api/annotations/",

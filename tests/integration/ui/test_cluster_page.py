@@ -133,7 +133,7 @@ def test_timelines_and_capabilities(runs: dict[int, DetectionRun]) -> None:
 
 def test_member_table_sorts_and_paginates(runs: dict[int, DetectionRun], analyst_client: Client) -> None:
     first = analyst_client.get(f"/clusters/{TOP}/", {"sort": "account_id"}).content.decode()
-    second = analyst_client.get(f"/clusters/{TOP}/", {"sort": "account_id", "page": 2}).content.decode()
+    second = analyst_client.get(f"/clusters/{TOP}/", {"sort": "account_id", "page": "2"}).content.decode()
     links = re.compile(r'class="member-link">([^<]+)<')
     assert links.findall(first) == HYDRA[:50]
     assert links.findall(second) == HYDRA[50:]

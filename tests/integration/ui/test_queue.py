@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 
 from investigations.models import (
@@ -92,7 +92,7 @@ def test_page_filters_and_bad_input(runs: dict[int, DetectionRun], analyst_clien
 
 
 def test_status_comes_from_annotations_and_case_links(
-    runs: dict[int, DetectionRun], analyst: AbstractBaseUser, case_manager: AbstractBaseUser
+    runs: dict[int, DetectionRun], analyst: User, case_manager: User
 ) -> None:
     run = runs[LATEST_RUN]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
@@ -43,7 +43,7 @@ ADMIN_ROUTE_WORDS = ("ingest", "schedule")
 
 
 @pytest.fixture
-def nobody(db: Any) -> AbstractBaseUser:
+def nobody(db: Any) -> User:
     """A logged-in user without any role."""
     return get_user_model().objects.create_user("nobody", password="correct-horse-battery")
 
@@ -62,7 +62,7 @@ def test_anonymous_users_are_sent_to_login_or_refused(runs: dict[int, DetectionR
 
 
 def test_users_without_a_role_are_refused(
-    runs: dict[int, DetectionRun], client: Client, nobody: AbstractBaseUser
+    runs: dict[int, DetectionRun], client: Client, nobody: User
 ) -> None:
     client.force_login(nobody)  # type: ignore[arg-type]
     for url in PAGES:
@@ -134,7 +134,7 @@ def test_analysts_and_case_managers_get_403_on_admin_pages_and_endpoints(
 
 
 def test_admins_see_the_admin_menu_entries(
-    runs: dict[int, DetectionRun], client: Client, admin_user: AbstractBaseUser
+    runs: dict[int, DetectionRun], client: Client, admin_user: User
 ) -> None:
     client.force_login(admin_user)  # type: ignore[arg-type]
     menu = client.get("/").content.decode().split('<nav class="menu">')[1].split("</nav>")[0]

@@ -26,7 +26,7 @@ def test_time_to_detect_per_campaign() -> None:
     aurora = result["aurora"]
     assert (aurora.accounts, aurora.active, aurora.detected) == (4, 3, 3)
     assert aurora.median_hours == 10.0 and aurora.max_hours == 30.0
-    assert 10.0 < aurora.p90_hours < 30.0
+    assert aurora.p90_hours is not None and 10.0 < aurora.p90_hours < 30.0
     basalt = result["basalt"]
     assert (basalt.detected, basalt.median_hours, basalt.p90_hours) == (0, None, None)
 

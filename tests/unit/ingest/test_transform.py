@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -51,21 +53,21 @@ ROWS = [
 PLAN = TemplatePlan.from_ids(np.array([0xFE, 0xFF], dtype=np.uint64), ["t1", "t1"])
 
 
-def combined(chunks: list[pd.DataFrame], partitions: int) -> dict[str, dict[str, object]]:
+def combined(chunks: list[pd.DataFrame], partitions: int) -> dict[str, dict[str, Any]]:
     parts: dict[int, dict[str, list[pa.Table]]] = {}
     for chunk in chunks:
         for p, kinds in reduce_exchanges(chunk, partitions).partials.items():
             for kind, table in kinds.items():
                 parts.setdefault(p, {}).setdefault(kind, []).append(table)
-    facts: dict[str, dict[str, object]] = {}
+    facts: dict[str, dict[str, Any]] = {}
     for kinds in parts.values():
         result = combine_partials({k: pa.concat_tables(v) for k, v in kinds.items()}, PLAN)
         for row in result.sessions.to_pylist():
             facts[row["session_id"]] = row
         for row in result.templates.to_pylist():
-            facts[row["session_id"]].setdefault("templates", []).append((row["template_id"], row["n"]))  # type: ignore[attr-defined]
+            facts[row["session_id"]].setdefault("templates", []).append((row["template_id"], row["n"]))
         for row in result.models.to_pylist():
-            facts[row["session_id"]].setdefault("models", []).append((row["model"], row["n"]))  # type: ignore[attr-defined]
+            facts[row["session_id"]].setdefault("models", []).append((row["model"], row["n"]))
     return facts
 
 
@@ -83,8 +85,8 @@ def test_session_facts_are_exact_whatever_the_chunking_and_partitions() -> None:
         s1["first_seen"] == int(T0.timestamp() * 1000)
         and s1["last_seen"] == int(T0.timestamp() * 1000) + 90 * 60_000
     )
-    assert sorted(s1["templates"]) == [("t1", 2)]  # type: ignore[arg-type]
-    assert sorted(s1["models"]) == [("m1", 2), ("m2", 1)]  # type: ignore[arg-type]
+    assert sorted(s1["templates"]) == [("t1", 2)]
+    assert sorted(s1["models"]) == [("m1", 2), ("m2", 1)]
     assert "templates" not in whole["s3"]
 
 
