@@ -35,11 +35,12 @@ from neo4j import ManagedTransaction
 from graph.driver import Graph
 from graph.drop import FILES
 from graph.ingest import rows as build
+from graph.ingest.aggregate import PARTIAL_SCHEMAS, combine_partials
 from graph.ingest.batches import SessionBatch, column_batches, row_batches, session_batches, table_batches
 from graph.ingest.checkpoint import Checkpoint, CheckpointTracker
+from graph.ingest.facts import account_facts, session_rows
 from graph.ingest.stage import StageManifest, frame_schema, partial_path, read_arrow, sessions_path, write_ids
 from graph.ingest.templates import TemplatePlan, plan_templates
-from graph.ingest.transform import PARTIAL_SCHEMAS, account_facts, combine_partials, session_rows
 from graph.ingest.writers import Work, Writer, run_checked, run_query, step_key
 from graph.schema import apply_schema
 

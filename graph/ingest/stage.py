@@ -37,7 +37,7 @@ from graph.drop import (
     validate_file,
 )
 from graph.drop.contract import DUP_COLUMN, ROW_COLUMN
-from graph.ingest.transform import PARTIAL_SCHEMAS, partition_of, reduce_exchanges
+from graph.ingest.aggregate import PARTIAL_SCHEMAS, partition_of, reduce_exchanges
 
 MANIFEST = "manifest.json"
 PARTITION_ROWS = 1_500_000  # exchanges per partition: bounds the memory of combining one partition

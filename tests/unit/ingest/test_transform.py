@@ -9,18 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from graph.ingest.aggregate import combine_partials, fingerprint_words, reduce_exchanges
 from graph.ingest.batches import Columns, column_batches, session_batches
+from graph.ingest.facts import session_rows
 from graph.ingest.templates import TemplatePlan
-from graph.ingest.transform import (
-    combine_partials,
-    email_domains,
-    fingerprint_words,
-    keep_last,
-    record_hashes,
-    reduce_exchanges,
-    session_rows,
-    subnet_of,
-)
+from graph.ingest.transform import email_domains, keep_last, record_hashes, subnet_of
 
 T0 = pd.Timestamp("2026-09-01T08:00:00Z")
 
