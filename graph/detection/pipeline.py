@@ -86,11 +86,8 @@ def profile_communities(
     for community, link_stat in zip(communities.communities, link_stats, strict=True):
         rows = [facts[a] for a in community.accounts if a in facts]
         profiles.append(
-            cluster_profile(
-                rows, models, link_profile=link_stat, pivot_window_hours=params.pivot_window_hours,
-                pivot_sync_hours=params.pivot_sync_hours,
-            )
-        )  # fmt: skip
+            cluster_profile(rows, models, link_profile=link_stat, params=params)
+        )
     return profiles
 
 
@@ -169,9 +166,7 @@ def run_detection(
 
     _stage(progress, "scoring clusters", 0.8)
     t0 = time.perf_counter()
-    scores = [
-        score_cluster(p, flag_threshold=params.flag_threshold, min_flag_size=params.min_flag_size) for p in profiles
-    ]
+    scores = [score_cluster(p, params) for p in profiles]
     lineage = assign_lineage(
         [c.accounts for c in communities.communities], previous, next_number=next_number,
         carry_share=params.carry_share, merge_share=params.merge_share,
