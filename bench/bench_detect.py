@@ -16,6 +16,12 @@ that detection does not lean on one generator setting: `stealthy.json` (less car
 camouflage, later pivots), `hardened.json` (other campaign sizes, little sharing, few bursts and bans, bigger
 VPN and reseller populations, larger organisations), `sleeper.json` (campaigns on a day/night schedule, few
 bans) and `four.json` (a fourth campaign with its own capabilities, office hours and cloud egress).
+`content.json` and `content-faint.json` add campaigns that share no infrastructure at all (only a private
+template set, their focus and a quick move to a new model) beside their look-alikes: evaluation start-ups'
+staff and individuals pasting from a public prompt collection.
+
+Targets: F1 >= 0.95, every campaign's recall >= 0.9, every legitimate population's FPR <= 1%, every campaign's
+best cluster in the top 10, and no mostly-legitimate cluster ranked above any campaign's best cluster.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ outside the group also use. These features tell the three apart; scoring weighs 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -88,11 +88,24 @@ def _domain_of_org(members: Sequence[dict[str, Any]], org: str) -> str:
     return domains.most_common(1)[0][0] if domains else ""
 
 
+def template_groups(clusters: Iterable[Sequence[dict[str, Any]]], min_members: int) -> dict[str, int]:
+    """Per template, its users in the clusters that hold at least `min_members` of them: the group around it.
+
+    Community detection may cut one large campaign into several clusters; its templates are then used by members of
+    each, and by nobody else. A public prompt's users are mostly in no cluster, or in clusters of a few."""
+    out: Counter[str] = Counter()
+    for members in clusters:
+        users = Counter(t["id"] for m in members for t in {x["id"]: x for x in m.get("templates") or []}.values())
+        out.update({t: n for t, n in users.items() if n >= min_members})
+    return dict(out)
+
+
 def template_features(
     members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]], *, exclusivity: float,
-    min_members: int,
+    min_members: int, groups: dict[str, int] | None = None,
 ) -> None:
-    """Private prompt templates: used by at least `min_members` members and by `exclusivity` of all their users.
+    """Private prompt templates: used by at least `min_members` members, and with `exclusivity` of all their users
+    in this cluster or in the other clusters around the template (`template_groups`).
 
     `private_template_share`: the members' templated exchanges on private templates; `private_template_members`:
     members working at least one; `private_template_coverage`: private templates per template a member works
@@ -107,7 +120,8 @@ def template_features(
             degree[t["id"]] = max(degree[t["id"]], int(t.get("degree") or 0))
             exchanges[t["id"]] += float(t.get("exchanges") or 0)
     users = {t: len(a) for t, a in inside.items()}
-    private = {t for t, n in users.items() if n >= min_members and n >= exclusivity * max(degree[t], n)}
+    group = {t: max(n, (groups or {}).get(t, 0)) for t, n in users.items()}
+    private = {t for t, n in users.items() if n >= min_members and group[t] >= exclusivity * max(degree[t], n)}
     per_member = [sum(1 for t in m.get("templates") or [] if t["id"] in private) for m in members]
     working = [k for k in per_member if k]
     f["private_template_share"] = share_of(sum(exchanges[t] for t in private), sum(exchanges.values()))
@@ -120,8 +134,10 @@ def template_features(
         if working else ""
     )  # fmt: skip
     ev["private_templates"] = [
-        Evidence("template", t, users[t], f"used by {users[t]} accounts here and {max(degree[t], users[t]) - users[t]} "
-                 f"elsewhere ({int(exchanges[t])} exchanges here){slices if i == 0 else ''}")
+        Evidence("template", t, users[t], f"used by {users[t]} accounts here"
+                 + (f", {group[t] - users[t]} in other clusters around it" if group[t] > users[t] else "")
+                 + f" and {max(degree[t], group[t]) - group[t]} elsewhere ({int(exchanges[t])} exchanges here)"
+                 + (slices if i == 0 else ""))
         for i, t in enumerate([t for t in ranked if t in private][:EVIDENCE_LIMIT])
     ] + [
         Evidence("template", t, users[t], f"used by {users[t]} accounts here but {degree[t] - users[t]} elsewhere: "

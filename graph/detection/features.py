@@ -414,8 +414,10 @@ def cluster_profile(
     *,
     link_profile: dict[str, float] | None = None,
     params: DetectionParams | None = None,
+    template_groups: dict[str, int] | None = None,
 ) -> ClusterProfile:
-    """Every feature of one cluster from its members' facts (and the mean strength of its links by kind)."""
+    """Every feature of one cluster from its members' facts (the mean strength of its links by kind, and the users
+    of each template in the clusters around it)."""
     p = params or DetectionParams()
     f: dict[str, float] = {"size": float(len(members))}
     ev: dict[str, list[Evidence]] = {}
@@ -432,7 +434,8 @@ def cluster_profile(
     identity_features(members, f, ev)
     dominant = _traffic_features(members, f, ev)
     template_features(
-        members, f, ev, exclusivity=p.private_template_exclusivity, min_members=p.private_template_min_members
+        members, f, ev, exclusivity=p.private_template_exclusivity, min_members=p.private_template_min_members,
+        groups=template_groups,
     )
     pivot = pivot_sync(members, models, p.pivot_window_hours, p.pivot_sync_hours)
     f["fast_pivot_share"], f["pivot_sync_share"] = pivot.fast_share, pivot.sync_share

@@ -16,6 +16,7 @@ import numpy as np
 
 from graph.detection.behaviour import activity_span, new_models
 from graph.detection.communities import CommunityResult, LinkArrays, find_communities
+from graph.detection.coordination import template_groups
 from graph.detection.features import (
     ClusterProfile,
     NewModelInfo,
@@ -82,13 +83,12 @@ def profile_communities(
     link_stats = link_profiles(
         (c.accounts for c in communities.communities), links.account_ids, links.src, links.dst, strengths
     )
-    profiles = []
-    for community, link_stat in zip(communities.communities, link_stats, strict=True):
-        rows = [facts[a] for a in community.accounts if a in facts]
-        profiles.append(
-            cluster_profile(rows, models, link_profile=link_stat, params=params)
-        )
-    return profiles
+    rows = [[facts[a] for a in community.accounts if a in facts] for community in communities.communities]
+    groups = template_groups(rows, params.private_template_min_members)
+    return [
+        cluster_profile(members, models, link_profile=link_stat, params=params, template_groups=groups)
+        for members, link_stat in zip(rows, link_stats, strict=True)
+    ]
 
 
 def write_clusters(graph: Graph, run_id: int, clusters: Sequence[ClusterResult], keep_runs: Sequence[int]) -> None:

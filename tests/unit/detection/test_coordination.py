@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from graph.detection.coordination import template_groups
 from graph.detection.features import NewModelInfo, cluster_profile, signup_bursts
 from graph.detection.params import DetectionParams
 from graph.detection.scoring import ClusterScore, score_cluster
@@ -130,6 +131,20 @@ def test_strangers_on_public_prompts_that_many_others_use_are_not_flagged() -> N
     assert _contribution(result, "private_templates") == 0.0 and not result.flagged
     public = next(c for c in result.contributions if c.signal == "private_templates").evidence
     assert public and "public, not counted" in public[0].detail
+
+
+def test_a_campaign_cut_into_two_clusters_keeps_its_templates_private() -> None:
+    members = _campaign(30)
+    half, other = members[:15], members[15:]
+    assert cluster_profile(half, MODELS).features["private_template_share"] < 0.5  # half their users are elsewhere
+    groups = template_groups([half, other], min_members=3)
+    together = cluster_profile(half, MODELS, template_groups=groups)
+    assert together.features["private_template_share"] == 1.0
+    assert "in other clusters around it and 0 elsewhere" in together.evidence["private_templates"][0].detail
+    # ...but a template whose users sit mostly outside any cluster stays public.
+    public = [_stranger(i, [("collection1", 200), ("collection2", 200)]) for i in range(6)]
+    spread = template_groups([public[:3], public[3:]], min_members=3)
+    assert cluster_profile(public[:3], MODELS, template_groups=spread).features["private_template_share"] == 0.0
 
 
 def test_a_fast_move_is_the_share_of_members_first_using_the_model_within_two_days() -> None:
