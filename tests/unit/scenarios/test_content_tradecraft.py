@@ -14,7 +14,7 @@ import pytest
 
 from graph.scenarios import ScenarioConfig, generate_drop, load_config, preset
 from graph.scenarios.plan import Plan, build_plan
-from tests.unit.scenarios.conftest import DROP_FILES, Drop, read_csv
+from tests.unit.scenarios.conftest import DROP_FILES, Drop, generate_and_read
 
 SEED = 4
 SCENARIO = Path(__file__).resolve().parents[3] / "bench" / "scenarios" / "content.json"
@@ -29,13 +29,7 @@ def content_config() -> ScenarioConfig:
 
 @pytest.fixture(scope="module")
 def content_drop(tmp_path_factory: pytest.TempPathFactory, content_config: ScenarioConfig) -> Drop:
-    out = tmp_path_factory.mktemp("content")
-    summary = generate_drop(out, content_config, seed=SEED, fmt="csv")
-    frames = {name: read_csv(out / f"{name}.csv") for name in DROP_FILES}
-    labels = frames["labels"].set_index("account_id")
-    for name in ("accounts", "billing", "sessions", "exchanges"):
-        frames[name]["population"] = frames[name]["account_id"].map(labels["population"])
-    return Drop(out, summary, frames)
+    return generate_and_read(tmp_path_factory.mktemp("content"), content_config, SEED)
 
 
 @pytest.fixture(scope="module")
