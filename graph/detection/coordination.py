@@ -53,11 +53,12 @@ def _domain(member: dict[str, Any]) -> str:
 
 
 def employer_ties(members: Sequence[dict[str, Any]], free: set[str]) -> tuple[float, list[Evidence]]:
-    """Share of members tied to another member by one employer, and the domains and office addresses that tie them.
+    """Share of members who work for an identifiable employer, and the domains and office addresses that say so.
 
-    Tied: the same declared organisation, or the same office or campus address (a business or education network)
-    as another member: colleagues, classmates, a lab. A campaign's accounts call from cloud, proxy, reseller or home
-    addresses; a throwaway domain shared across a campaign ties nobody by itself.
+    A member is tied when it shares a declared organisation with another member, or an office or campus address (a
+    business or education network) with another member (colleagues, classmates, a lab), or signs up with a
+    non-free domain and calls from an office or campus network itself (a researcher at their institution). A
+    campaign's accounts call from cloud, proxy, reseller or home addresses: a throwaway domain ties nobody.
     """
     orgs = Counter(m["org_id"] for m in members if m.get("org_id"))
     tied = {m["account_id"] for m in members if m.get("org_id") and orgs[m["org_id"]] >= 2}
@@ -69,6 +70,8 @@ def employer_ties(members: Sequence[dict[str, Any]], free: set[str]) -> tuple[fl
     shared = {address: users for address, users in office.items() if len(users) >= 2}
     for users in shared.values():
         tied |= users
+    at_office = set().union(*office.values()) if office else set()
+    tied |= {m["account_id"] for m in members if m["account_id"] in at_office and (d := _domain(m)) and d not in free}
     domains = Counter(d for m in members if m["account_id"] in tied and (d := _domain(m)) and d not in free)
     evidence = [
         Evidence("email_domain", d, n, f"{n} of the tied accounts sign up with @{d}") for d, n in domains.most_common(2)

@@ -110,6 +110,18 @@ def test_a_companys_staff_on_its_domain_and_office_are_explained_away() -> None:
     assert kinds == {"email_domain", "ip"}
 
 
+def test_researchers_each_at_their_own_institution_are_identified() -> None:
+    """Nobody shares an address, but each signs up with its institution's domain and calls from its network."""
+    members = _campaign()
+    for i, m in enumerate(members):
+        m["email"] = {"id": f"uni{i}.example.edu", "free": False}
+        m["ips"].append({"id": f"192.0.{i}.1", "sessions": 20, "degree": 1, "subnet": f"192.0.{i}.0/24",
+                         "asn": {"number": 64800 + i, "name": "University Network", "type": "education"}})  # fmt: skip
+    result = _score(members)
+    assert cluster_profile(members, MODELS).features["employer_tie_share"] == 1.0
+    assert _contribution(result, "private_templates") == 0.0 and not result.flagged
+
+
 def test_throwaway_domains_without_an_office_tie_nobody() -> None:
     members = _campaign()
     for i, m in enumerate(members):
