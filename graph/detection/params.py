@@ -48,12 +48,16 @@ class SignalSpec:
     """How one scored signal (a row of `scoring.SIGNALS`) turns its feature into a contribution.
 
     The contribution is `weight` times the feature's place on a linear ramp from `low` (nothing) to `high` (full
-    weight), clipped to [0, 1]; a negative weight mitigates.
+    weight), clipped to [0, 1]; a negative weight mitigates. A signal conditioned on others counts `alone` of
+    that by itself and the rest in proportion to the strongest of them.
     """
 
     weight: float
     low: float
     high: float
+    alone: float = 1.0
+    """For a signal conditioned on others (`Signal.conditioned_on`): the share of its contribution that holds
+    without them; the rest comes with the strongest of them."""
 
 
 def default_signals() -> dict[str, SignalSpec]:
@@ -70,8 +74,8 @@ def default_signals() -> dict[str, SignalSpec]:
         "round_the_clock": SignalSpec(0.25, 0.04, 0.12),
         "synchronised_hours": SignalSpec(0.10, 0.1, 0.5),
         "pivot_sync": SignalSpec(0.25, 0.1, 0.4),
-        "fast_pivot": SignalSpec(0.15, 0.3, 0.7),
-        "private_templates": SignalSpec(0.30, 0.2, 0.6),
+        "fast_pivot": SignalSpec(0.15, 0.2, 0.6),
+        "private_templates": SignalSpec(0.45, 0.2, 0.6, alone=0.5),
         "reasoning_share": SignalSpec(0.15, 0.15, 0.6),
         "capability_concentration": SignalSpec(0.08, 0.5, 0.9),
         "volume": SignalSpec(0.05, 2.0, 3.0),

@@ -40,6 +40,10 @@ class Signal:
     group: str = ""
     """Signals of one group share a cap (`DetectionParams.group_caps`): shared infrastructure shows coordination,
     which companies, labs and families have too; it cannot flag a cluster without signs of abuse."""
+    conditioned_on: tuple[str, ...] = ()
+    """Signals that must come with this one for it to count fully (`SignalSpec.alone` counts without them):
+    private templates among strangers are a prompt-sharing community until reasoning traces or a quick move
+    to a new model say what the prompts are for."""
 
     def value(self, features: dict[str, float]) -> float:
         """The raw feature value this signal reads."""
@@ -121,7 +125,8 @@ SIGNALS: tuple[Signal, ...] = (
     Signal("pivot_sync", "moved to a new model together, fast", "pivot_together", "pivot_sync"),
     Signal("fast_pivot", "moved to a new model within two days of its release", "fast_pivot_share", "fast_pivot"),
     Signal("private_templates", "unrelated accounts working one private set of prompt templates",
-           "private_template_share", "private_templates", transform=_private_unrelated),
+           "private_template_share", "private_templates", transform=_private_unrelated,
+           conditioned_on=("reasoning_share", "fast_pivot", "pivot_sync")),
     Signal("reasoning_share", "requests for full reasoning traces", "reasoning_share"),
     Signal("capability_concentration", "traffic concentrated on one or two capabilities",
            "capability_concentration"),
@@ -203,10 +208,13 @@ def score_cluster(
     f = profile.features
     size = int(f.get("size", 0))
     contributions = []
+    strengths = {s.name: strength(params.signals[s.name], s.value(f)) for s in signals}
     for s in signals:
         spec = params.signals[s.name]
         value = s.value(f)
-        amount = 0.0 if size < s.minimum_size else spec.weight * strength(spec, value)
+        amount = 0.0 if size < s.minimum_size else spec.weight * strengths[s.name]
+        if s.conditioned_on:
+            amount *= spec.alone + (1.0 - spec.alone) * max(strengths[name] for name in s.conditioned_on)
         contributions.append(
             Contribution(
                 signal=s.name, label=s.label, value=value, contribution=amount,

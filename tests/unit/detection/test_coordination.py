@@ -91,6 +91,19 @@ def test_private_templates_across_unrelated_accounts_flag_the_cluster() -> None:
     assert "24 private templates in all, a member works 6.0 of them" in first.detail
 
 
+def test_private_templates_without_reasoning_traces_or_a_quick_move_count_half() -> None:
+    """A prompt-sharing community: the same private set, but ordinary traffic and no move to the new model."""
+    plain = _campaign()
+    for m in plain:
+        m["reasoning_exchanges"], m["models"] = 20, m["models"][:1]
+        m["cap_counts"] = [100, 200, 0, 0, 0, 300, 100, 300, 0]
+    spec = DetectionParams().signals["private_templates"]
+    reliability = 30 / 33
+    assert _contribution(_score(plain), "private_templates") == pytest.approx(spec.weight * spec.alone * reliability, abs=1e-3)
+    assert _contribution(_score(_campaign()), "private_templates") == pytest.approx(spec.weight * reliability, abs=1e-3)
+    assert not _score(plain).flagged
+
+
 def test_without_the_private_templates_the_same_accounts_are_not_flagged() -> None:
     members = _campaign()
     for i, m in enumerate(members):

@@ -188,6 +188,7 @@ def test_every_signal_reads_a_feature_the_profile_computes() -> None:
 
 def test_every_signal_has_a_weight_and_ramp_in_the_parameters() -> None:
     assert [s.name for s in SIGNALS] == list(default_signals())
+    assert all(name in default_signals() for s in SIGNALS for name in s.conditioned_on)
     quieter = DetectionParams.from_dict({"signals": {"bans": {"weight": 0.0}}})
     ring = cluster_profile([_ring_member(i) for i in range(12)], MODELS)
     bans = {c.signal: c.contribution for c in score_cluster(ring, quieter).contributions}["bans"]
