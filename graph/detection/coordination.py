@@ -53,12 +53,14 @@ def _domain(member: dict[str, Any]) -> str:
 
 
 def employer_ties(members: Sequence[dict[str, Any]], free: set[str]) -> tuple[float, list[Evidence]]:
-    """Share of members who work for an identifiable employer, and the domains and office addresses that say so.
+    """How much the members are tied to identifiable employers (0 to 1), and the domains and addresses that say so.
 
-    A member is tied when it shares a declared organisation with another member, or an office or campus address (a
-    business or education network) with another member (colleagues, classmates, a lab), or signs up with a
-    non-free domain and calls from an office or campus network itself (a researcher at their institution). A
-    campaign's accounts call from cloud, proxy, reseller or home addresses: a throwaway domain ties nobody.
+    A member is tied (1) when it shares a declared organisation with another member, or an office or campus address
+    (a business or education network) with another member (colleagues, classmates, a lab), or signs up with a
+    non-free domain and calls from an office or campus network itself (a researcher at their institution). A member
+    that only shares a non-free sign-up domain with another member counts half: staff working from home share their
+    company's domain, but so do a campaign's accounts on a throwaway domain of their own. Cloud, proxy, reseller and
+    home addresses tie nobody.
     """
     orgs = Counter(m["org_id"] for m in members if m.get("org_id"))
     tied = {m["account_id"] for m in members if m.get("org_id") and orgs[m["org_id"]] >= 2}
@@ -71,10 +73,15 @@ def employer_ties(members: Sequence[dict[str, Any]], free: set[str]) -> tuple[fl
     for users in shared.values():
         tied |= users
     at_office = set().union(*office.values()) if office else set()
-    tied |= {m["account_id"] for m in members if m["account_id"] in at_office and (d := _domain(m)) and d not in free}
-    domains = Counter(d for m in members if m["account_id"] in tied and (d := _domain(m)) and d not in free)
+    domain_of = {m["account_id"]: d for m in members if (d := _domain(m)) and d not in free}
+    tied |= {account for account in domain_of if account in at_office}
+    domains = Counter(domain_of.values())
+    same_domain = {account for account, d in domain_of.items() if domains[d] >= 2} - tied
     evidence = [
-        Evidence("email_domain", d, n, f"{n} of the tied accounts sign up with @{d}") for d, n in domains.most_common(2)
+        Evidence("email_domain", d, n, f"{n} accounts here sign up with @{d}"
+                 + (" and work from office or campus networks" if any(a in tied for a in domain_of if domain_of[a] == d)
+                    else ", all from home or cloud addresses"))
+        for d, n in domains.most_common(2) if n >= 2
     ] + [
         Evidence("ip", address, len(users), f"office or campus address used by {len(users)} accounts here")
         for address, users in sorted(shared.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]
@@ -82,7 +89,7 @@ def employer_ties(members: Sequence[dict[str, Any]], free: set[str]) -> tuple[fl
     if orgs and orgs.most_common(1)[0][1] >= 2:
         org, n = orgs.most_common(1)[0]
         evidence.insert(0, Evidence("email_domain", _domain_of_org(members, org), n, f"{n} accounts declare organisation {org}"))
-    return share_of(len(tied), len(members)), evidence
+    return share_of(len(tied) + 0.5 * len(same_domain), len(members)), evidence
 
 
 def _domain_of_org(members: Sequence[dict[str, Any]], org: str) -> str:

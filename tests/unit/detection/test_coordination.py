@@ -135,12 +135,23 @@ def test_researchers_each_at_their_own_institution_are_identified() -> None:
     assert _contribution(result, "private_templates") == 0.0 and not result.flagged
 
 
-def test_throwaway_domains_without_an_office_tie_nobody() -> None:
-    members = _campaign()
-    for i, m in enumerate(members):
-        m["email"] = {"id": f"quickmail-relay{i % 3}.io", "free": False}
-    assert cluster_profile(members, MODELS).features["employer_tie_share"] == 0.0
-    assert _score(members).flagged
+def test_a_shared_domain_without_an_office_ties_half() -> None:
+    """Staff working from home share their company's domain; so do a campaign's accounts on a throwaway domain."""
+    home_staff = _campaign()
+    for m in home_staff:
+        m["email"] = {"id": "evalworks.example", "free": False}
+    profile = cluster_profile(home_staff, MODELS)
+    assert profile.features["employer_tie_share"] == 0.5
+    result = _score(home_staff)
+    assert _contribution(result, "common_employer") < 0 and not result.flagged
+    domain = next(c for c in result.contributions if c.signal == "common_employer").evidence[0]
+    assert domain.id == "evalworks.example" and "all from home or cloud addresses" in domain.detail
+    # A campaign whose accounts mostly sign up on free mail, some on a few throwaway domains, still stands out.
+    campaign = _campaign()
+    for i, m in enumerate(campaign[:8]):
+        m["email"] = {"id": f"quickmail-relay{i % 2}.io", "free": False}
+    assert cluster_profile(campaign, MODELS).features["employer_tie_share"] == pytest.approx(4 / 30, abs=1e-4)
+    assert _score(campaign).flagged
 
 
 def test_strangers_on_public_prompts_that_many_others_use_are_not_flagged() -> None:
