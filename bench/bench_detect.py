@@ -16,6 +16,12 @@ that detection does not lean on one generator setting: `stealthy.json` (less car
 camouflage, later pivots), `hardened.json` (other campaign sizes, little sharing, few bursts and bans, bigger
 VPN and reseller populations, larger organisations), `sleeper.json` (campaigns on a day/night schedule, few
 bans) and `four.json` (a fourth campaign with its own capabilities, office hours and cloud egress).
+`content.json` and `content-faint.json` add campaigns that share no infrastructure at all (only a private
+template set, their focus and a quick move to a new model) beside their look-alikes: evaluation start-ups'
+staff and individuals pasting from a public prompt collection.
+
+Targets: F1 >= 0.95, every campaign's recall >= 0.9, every legitimate population's FPR <= 1%, every campaign's
+best cluster in the top 10, and no mostly-legitimate cluster ranked above any campaign's best cluster.
 """
 
 from __future__ import annotations
@@ -140,6 +146,9 @@ def verdict(result: dict[str, Any]) -> list[str]:
     for name, rate in e["population_fpr"].items():
         if rate > TARGETS["population_fpr"]:
             misses.append(f"{name} FPR {rate:.3f}")
+    if not e.get("ranks_ok", True):
+        lead = e.get("top_legit_cluster") or {}
+        misses.append(f"mostly-legitimate cluster {lead.get('cluster')} ranks {lead.get('rank')}, above a campaign's best")
     return misses
 
 
@@ -156,6 +165,12 @@ def report(result: dict[str, Any]) -> str:
         lines.append(
             f"   campaign {name:<10} recall {c['recall']:.4f} ({c['flagged']}/{c['accounts']})  best cluster rank "
             f"{c['best_rank']} (size {c['best_cluster_size']}, purity {c['best_cluster_purity']:.2f})"
+        )
+    lead = e.get("top_legit_cluster")
+    if lead:
+        lines.append(
+            f"   highest mostly-legitimate cluster: rank {lead['rank']} (score {lead['score']:.3f}, size {lead['size']}, "
+            f"{100 * lead['legitimate_share']:.0f}% legitimate)"
         )
     worst = max(e["population_fpr"].items(), key=lambda kv: kv[1], default=("-", 0.0))
     lines.append(f"   highest legitimate FPR: {worst[0]} {worst[1]:.4f}   " + ", ".join(
@@ -202,16 +217,17 @@ def main() -> int:
         results.append(result)
         print(report(result), flush=True)
     print("\nsummary")
-    print(f"{'drop':<12} {'scale':>6} {'seed':>4} {'scenario':<16} {'F1':>7} {'min recall':>10} {'max FPR':>8} "
-          f"{'worst rank':>10} {'detect s':>9} {'igraph/GDS':>10}")  # fmt: skip
+    print(f"{'drop':<12} {'scale':>6} {'seed':>4} {'scenario':<18} {'F1':>7} {'min recall':>10} {'max FPR':>8} "
+          f"{'worst rank':>10} {'legit rank':>10} {'detect s':>9} {'igraph/GDS':>10}")  # fmt: skip
     for r in results:
         e = r["evaluation"]
         recalls = [c["recall"] for c in e["campaigns"].values()] or [0.0]
         ranks = [c["best_rank"] or 10**6 for c in e["campaigns"].values()] or [0]
         ratio = r.get("community_engines", {}).get("ratio_igraph_over_gds", float("nan"))
-        print(f"{r['drop']:<12} {r['scale'] or 0:>6} {r['seed'] or 0:>4} {r['scenario']:<16} {e['f1']:>7.4f} "
+        legit_rank = (e.get("top_legit_cluster") or {}).get("rank", "-")
+        print(f"{r['drop']:<12} {r['scale'] or 0:>6} {r['seed'] or 0:>4} {r['scenario']:<18} {e['f1']:>7.4f} "
               f"{min(recalls):>10.4f} {max(e['population_fpr'].values(), default=0.0):>8.4f} {max(ranks):>10} "
-              f"{r['detect_seconds']:>9.1f} {ratio:>10.2f}")  # fmt: skip
+              f"{legit_rank:>10} {r['detect_seconds']:>9.1f} {ratio:>10.2f}")  # fmt: skip
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")

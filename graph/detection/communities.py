@@ -155,14 +155,26 @@ def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float
 
 
 def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float) -> list[list[str]]:
-    """Drop members that hang on a larger community by one weak link.
+    """Drop members that hang on a larger community by one weak link, repeatedly.
 
     A shared proxy address plus a coincidence can tie an ordinary customer to one member of a campaign;
     a real member of a community of `min_size` or more is tied to it by several links, a strong one, or one
-    anchored in standalone evidence (its card or sign-up device).
+    anchored in standalone evidence (its card or sign-up device). Dropping one such member can leave another
+    hanging by a single weak link (two strangers who each share a rare public prompt with the next): peeling
+    repeats until none is left.
     """
     if min_weight <= 0:
         return groups
+    while True:
+        weak = _weak_members(groups, links, min_size, min_weight)
+        if not weak:
+            return groups
+        groups = [[a for a in accounts if a not in weak] if len(accounts) >= min_size else accounts for accounts in groups]
+
+
+def _weak_members(groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float) -> set[str]:
+    """Members of communities of `min_size` or more tied to the rest by a single link weaker than `min_weight`
+    that is not anchored."""
     position = {a: i for i, a in enumerate(links.account_ids)}
     label = np.full(len(links.account_ids), -1, dtype=np.int64)
     for g, accounts in enumerate(groups):
@@ -180,8 +192,7 @@ def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, 
         held = inside & links.anchored
         anchored[links.src[held]] = True
         anchored[links.dst[held]] = True
-    weak = {links.account_ids[i] for i in np.flatnonzero((degree == 1) & (strength < min_weight) & ~anchored)}
-    return [[a for a in accounts if a not in weak] if len(accounts) >= min_size else accounts for accounts in groups]
+    return {links.account_ids[i] for i in np.flatnonzero((degree == 1) & (strength < min_weight) & ~anchored)}
 
 
 def attach_by_signature(

@@ -40,6 +40,17 @@ class CampaignResult:
 
 
 @dataclass(frozen=True)
+class LegitLeader:
+    """The highest-ranked cluster whose members are mostly legitimate (more than half without a campaign label)."""
+
+    cluster: str
+    rank: int
+    score: float
+    size: int
+    legitimate_share: float
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """Account-level quality of one run against labels, plus analyst feedback counts."""
 
@@ -58,6 +69,9 @@ class Evaluation:
     flagged_clusters: int
     clusters: int
     feedback: dict[str, int] = field(default_factory=dict)
+    top_legit_cluster: LegitLeader | None = None
+    ranks_ok: bool = True
+    """No mostly-legitimate cluster ranks above any campaign's best cluster (and every campaign has one)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -78,6 +92,13 @@ class Evaluation:
                 f"{c.best_cluster or '-'} rank {c.best_rank if c.best_rank is not None else '-'} "
                 f"size {c.best_cluster_size} purity {c.best_cluster_purity:.2f}  in {c.clusters} clusters"
             )
+        lead = self.top_legit_cluster
+        lines.append(
+            ("rank check: passed" if self.ranks_ok else "rank check: FAILED, a mostly-legitimate cluster ranks above a "
+             "campaign's best cluster")
+            + (f" (highest mostly-legitimate cluster {lead.cluster} rank {lead.rank}, score {lead.score:.3f}, "
+               f"size {lead.size}, {100 * lead.legitimate_share:.0f}% legitimate)" if lead else "")
+        )  # fmt: skip
         if self.population_fpr:
             lines.append("false-positive rate per legitimate population:")
             for name, rate in sorted(self.population_fpr.items()):
@@ -159,6 +180,9 @@ def evaluate(labels: pd.DataFrame, members: Sequence[MemberRow], feedback: dict[
             population_fpr[str(name) or "unlabelled"] = _ratio(len(ids & flagged_ids), len(ids))
 
     flagged_clusters = len({m.cluster_key for m in members if m.flagged})
+    leader = _top_legit_cluster(ranking, by_cluster, sizes, clusters)
+    best_ranks = [c.best_rank for c in campaigns.values()]
+    ranks_ok = all(r is not None and (leader is None or r < leader.rank) for r in best_ranks)
     return Evaluation(
         accounts=len(labels),
         campaign_accounts=len(positives),
@@ -175,4 +199,17 @@ def evaluate(labels: pd.DataFrame, members: Sequence[MemberRow], feedback: dict[
         flagged_clusters=flagged_clusters,
         clusters=len(clusters),
         feedback=dict(feedback or {}),
+        top_legit_cluster=leader,
+        ranks_ok=ranks_ok,
     )
+
+
+def _top_legit_cluster(
+    ranking: list[str], by_cluster: dict[str, Counter[str]], sizes: Counter[str], clusters: dict[str, tuple[float, int]]
+) -> LegitLeader | None:
+    """The best-ranked cluster with more than half of its members legitimate (no campaign label)."""
+    for rank, key in enumerate(ranking, start=1):
+        legit = by_cluster[key][""]
+        if legit * 2 > sizes[key]:
+            return LegitLeader(key, rank, clusters[key][0], sizes[key], round(legit / sizes[key], 4))
+    return None

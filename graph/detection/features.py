@@ -7,7 +7,8 @@ the members share, and by how many of them. Scoring turns features into contribu
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from graph.detection.coordination import identity_features, template_features
+from graph.detection.evidence import Evidence, iso_minute, share_of
+from graph.detection.params import DetectionParams
 from graph.driver import Graph
 
 CAPABILITIES: tuple[str, ...] = (
@@ -24,31 +28,11 @@ PREPAID_METHODS = frozenset({"prepaid_card", "virtual_card"})
 HOSTING_TYPES = frozenset({"hosting", "proxy"})
 BURST_HALF_WINDOW = 3 * 3600
 REPLACEMENT_WINDOW = 24 * 3600
+MIN_BACKGROUND_SPAN = 30 * 86400
 QUIET_HOURS = 6
 MIN_ACTIVE_HOURS_FOR_RHYTHM = 12
 EVIDENCE_PER_SIGNAL = 5
 PSEUDO_MEMBERS = 5
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One concrete shared thing behind a signal: what it is, and how many member accounts share it."""
-
-    kind: str
-    id: str
-    """The entity's natural key (a card's `fingerprint`, an address's `hash`, an IP's `address`, a template's
-    `template_id`...), so the UI can open it; for a `time_window`, its ISO start."""
-    accounts: int
-    detail: str
-    label: str = ""
-    """A short human name when the key is unreadable (a card's method and BIN, an ASN's name); optional."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form stored in Cluster.explanation."""
-        out: dict[str, Any] = {"kind": self.kind, "id": self.id, "accounts": self.accounts, "detail": self.detail}
-        if self.label:
-            out["label"] = self.label
-        return out
 
 
 @dataclass(frozen=True)
@@ -79,14 +63,6 @@ def fetch_account_facts(graph: Graph, account_ids: Sequence[str], batch: int = 2
     return out
 
 
-def _iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def _share(part: float, whole: float) -> float:
-    return float(part) / float(whole) if whole else 0.0
-
-
 def _shared_entities(
     members: Sequence[dict[str, Any]], key: str, min_accounts: int = 2
 ) -> list[tuple[str, int, dict[str, Any]]]:
@@ -106,14 +82,27 @@ def _holders_share(members: Sequence[dict[str, Any]], key: str, shared_ids: set[
     return sum(1 for m in members if any(item["id"] in shared_ids for item in m.get(key) or []))
 
 
-def signup_bursts(created: np.ndarray) -> tuple[float, list[Evidence]]:
-    """Share of members created within 3 h of at least two other members, and the burst windows."""
+def chance_per_window(created: np.ndarray, window: float) -> float:
+    """Sign-ups of other members expected in a window of `window` seconds by chance: the members' sign-ups spread
+    evenly over their span (at least `MIN_BACKGROUND_SPAN`). A large cluster of ordinary accounts has sign-ups close
+    together by chance; a burst must stand out from that."""
+    t = created[~np.isnan(created)]
+    if len(t) < 2:
+        return 0.0
+    return (len(t) - 1) * window / max(float(t.max() - t.min()), MIN_BACKGROUND_SPAN)
+
+
+def signup_bursts(created: np.ndarray, background_sigmas: float = 4.0) -> tuple[float, list[Evidence]]:
+    """Share of members created within 3 h of at least two other members, and more than chance gives a cluster of
+    this size (`background_sigmas` Poisson deviations above the expected count), and the burst windows."""
     t = np.sort(created[~np.isnan(created)])
     if len(t) < 3:
         return 0.0, []
+    expected = chance_per_window(t, 2 * BURST_HALF_WINDOW)
+    need = max(2, math.ceil(expected + background_sigmas * math.sqrt(expected) + 1)) if expected > 0 else 2
     lo = np.searchsorted(t, t - BURST_HALF_WINDOW, side="left")
     hi = np.searchsorted(t, t + BURST_HALF_WINDOW, side="right")
-    in_burst = (hi - lo - 1) >= 2
+    in_burst = (hi - lo - 1) >= need
     windows: list[list[float]] = []
     for value in t[in_burst]:
         if windows and value - windows[-1][-1] <= BURST_HALF_WINDOW:
@@ -124,13 +113,13 @@ def signup_bursts(created: np.ndarray) -> tuple[float, list[Evidence]]:
     evidence = [
         Evidence(
             kind="time_window",
-            id=_iso(w[0]),
+            id=iso_minute(w[0]),
             accounts=len(w),
-            detail=f"{len(w)} accounts created between {_iso(w[0])} and {_iso(w[-1])}",
+            detail=f"{len(w)} accounts created between {iso_minute(w[0])} and {iso_minute(w[-1])}",
         )
         for w in windows[:EVIDENCE_PER_SIGNAL]
     ]
-    return _share(in_burst.sum(), len(created)), evidence
+    return share_of(in_burst.sum(), len(created)), evidence
 
 
 def replacements(members: Sequence[dict[str, Any]]) -> tuple[int, list[Evidence]]:
@@ -155,7 +144,7 @@ def replacements(members: Sequence[dict[str, Any]]) -> tuple[int, list[Evidence]
     evidence = [
         Evidence(
             kind="time_window",
-            id=_iso(ban_times[0]),
+            id=iso_minute(ban_times[0]),
             accounts=2,
             detail=f"{new} created {gap / 3600:.1f} h after {old} was banned or suspended",
         )
@@ -190,6 +179,8 @@ class PivotStats:
     """Of the fast movers, the share inside that densest window (1: all moved at once)."""
     median_hours: float
     evidence: tuple[Evidence, ...] = ()
+    fast_evidence: tuple[Evidence, ...] = ()
+    """The fast movers behind `fast_share` (a quick move, together or not)."""
 
     @property
     def together(self) -> float:
@@ -218,9 +209,9 @@ def pivot_sync(
         k = int(np.argmax(ends - np.arange(len(d))))
         in_window = int(ends[k] - k)
         stats = PivotStats(
-            fast_share=_share(len(d), len(active)),
-            sync_share=_share(in_window, len(active)),
-            concentration=_share(in_window, len(d)),
+            fast_share=share_of(len(d), len(active)),
+            sync_share=share_of(in_window, len(active)),
+            concentration=share_of(in_window, len(d)),
             median_hours=float(np.median(d)),
             evidence=(
                 Evidence(
@@ -234,13 +225,18 @@ def pivot_sync(
                 ),
                 Evidence(
                     kind="time_window",
-                    id=_iso(model.released_at + d[k] * 3600),
+                    id=iso_minute(model.released_at + d[k] * 3600),
                     accounts=in_window,
                     detail=f"synchronised move to {model.name}",
                 ),
             ),
         )
-        if stats.together > best.together:
+        stats = dataclasses.replace(stats, fast_evidence=(Evidence(
+            kind="model", id=model.name, accounts=len(d),
+            detail=f"{len(d)} of {len(active)} active accounts first used {model.name} within {window_hours:.0f} h of "
+                   f"its release (median {stats.median_hours:.1f} h)",
+        ),))  # fmt: skip
+        if (stats.together, stats.fast_share) > (best.together, best.fast_share):
             best = stats
     return best
 
@@ -251,22 +247,22 @@ def _payment_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     shared_ids = {eid for eid, _, _ in shared}
     holders = Counter(item["id"] for m in paying for item in {i["id"]: i for i in m["payments"]}.values())
     dominant = max(holders.values(), default=0)
-    f["paying_share"] = _share(len(paying), len(members))
-    f["shared_payment_share"] = _share(_holders_share(paying, "payments", shared_ids), len(paying))
-    f["dominant_instrument_share"] = _share(dominant, len(paying))
+    f["paying_share"] = share_of(len(paying), len(members))
+    f["shared_payment_share"] = share_of(_holders_share(paying, "payments", shared_ids), len(paying))
+    f["dominant_instrument_share"] = share_of(dominant, len(paying))
     f["card_rotation"] = f["shared_payment_share"] * (1.0 - f["dominant_instrument_share"]) if len(paying) >= 3 else 0.0
     f["shared_instruments"] = float(len(shared))
     instruments = {i["id"]: i for m in paying for i in m["payments"]}
     prepaid = sum(1 for i in instruments.values() if i.get("method") in PREPAID_METHODS)
-    f["prepaid_virtual_share"] = _share(prepaid, len(instruments))
+    f["prepaid_virtual_share"] = share_of(prepaid, len(instruments))
     # Distinct prepaid/virtual instruments per paying member, shrunk towards 0 for few members: a company
     # pays with one corporate virtual card, a campaign with a new throwaway card every few accounts.
     f["prepaid_virtual_per_member"] = prepaid / (len(paying) + PSEUDO_MEMBERS)
     addresses = _shared_entities(members, "addresses")
     names = _shared_entities(members, "names")
     addr_holders = Counter(a["id"] for m in paying for a in {x["id"]: x for x in m.get("addresses") or []}.values())
-    f["shared_address_share"] = _share(_holders_share(paying, "addresses", {a for a, _, _ in addresses}), len(paying))
-    f["drop_addresses"] = f["shared_address_share"] * (1.0 - _share(max(addr_holders.values(), default=0), len(paying)))
+    f["shared_address_share"] = share_of(_holders_share(paying, "addresses", {a for a, _, _ in addresses}), len(paying))
+    f["drop_addresses"] = f["shared_address_share"] * (1.0 - share_of(max(addr_holders.values(), default=0), len(paying)))
     mismatched = known = 0
     for m in paying:
         issuers = {i.get("issuer") for i in m["payments"] if i.get("issuer")}
@@ -274,7 +270,7 @@ def _payment_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
         if issuers and countries:
             known += 1
             mismatched += not (issuers & countries)
-    f["country_mismatch_share"] = _share(mismatched, known)
+    f["country_mismatch_share"] = share_of(mismatched, known)
     ev["card_rotation"] = [
         Evidence(
             "payment_instrument", eid, n,
@@ -335,9 +331,9 @@ def _network_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
                 key = (asn.get("number"), str(asn.get("name") or ""), kind)
                 asn_sessions[key] += s
                 asn_accounts[key].add(m["account_id"])
-    f["hosting_share"] = _share(hosting, sessions)
+    f["hosting_share"] = share_of(hosting, sessions)
     shared_ips = _shared_entities(members, "ips")
-    f["shared_ip_share"] = _share(_holders_share(members, "ips", {i for i, _, _ in shared_ips}), len(members))
+    f["shared_ip_share"] = share_of(_holders_share(members, "ips", {i for i, _, _ in shared_ips}), len(members))
     ev["hosting_share"] = [
         Evidence("asn", str(number), len(asn_accounts[(number, name, kind)]),
                  f"AS{number} {name} ({kind}): {int(s)} sessions of {len(asn_accounts[(number, name, kind)])} accounts",
@@ -359,41 +355,17 @@ def _network_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
         if len(a) >= 2
     ]
     devices = _shared_entities(members, "devices")
-    f["device_reuse_share"] = _share(_holders_share(members, "devices", {d for d, _, _ in devices}), len(members))
+    f["device_reuse_share"] = share_of(_holders_share(members, "devices", {d for d, _, _ in devices}), len(members))
     ev["device_reuse"] = [
         Evidence("device", eid, n, f"sign-up device of {n} accounts here ({item.get('degree', n)} overall)")
         for eid, n, item in devices[:EVIDENCE_PER_SIGNAL]
     ]
     clients = _shared_entities(members, "clients", min_accounts=3)
     rare = [(c, n, item) for c, n, item in clients if n >= 0.5 * float(item.get("degree") or n)]
-    f["custom_client_share"] = _share(_holders_share(members, "clients", {c for c, _, _ in rare}), len(members))
+    f["custom_client_share"] = share_of(_holders_share(members, "clients", {c for c, _, _ in rare}), len(members))
     ev["custom_client"] = [
         Evidence("client_fingerprint", eid, n, f"client build used by {n} accounts here ({item.get('degree', n)} overall)")
         for eid, n, item in rare[:EVIDENCE_PER_SIGNAL]
-    ]
-
-
-def _identity_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> None:
-    orgs = Counter(m["org_id"] for m in members if m.get("org_id"))
-    org, org_n = orgs.most_common(1)[0] if orgs else ("", 0)
-    f["org_share"] = _share(org_n, len(members))
-    domains = Counter((m.get("email") or {}).get("id") for m in members if m.get("email"))
-    free = {(m.get("email") or {}).get("id") for m in members if (m.get("email") or {}).get("free")}
-    corporate = Counter({d: n for d, n in domains.items() if d and d not in free})
-    dom, dom_n = corporate.most_common(1)[0] if corporate else ("", 0)
-    f["corporate_domain_share"] = _share(dom_n, len(members))
-    f["free_mail_share"] = _share(sum(n for d, n in domains.items() if d in free), len(members))
-    f["corporate_domains"] = float(sum(1 for n in corporate.values() if n >= 2))
-    evidence = []
-    if dom:
-        detail = f"{dom_n} of {len(members)} accounts sign up with @{dom}"
-        if org:
-            detail += f"; {org_n} declare organisation {org}"
-        evidence.append(Evidence("email_domain", dom, dom_n, detail))
-    ev["declared_organisation"] = evidence
-    ev["single_tenant"] = list(evidence)
-    ev["email_domains"] = [
-        Evidence("email_domain", d, n, f"non-free domain of {n} accounts here") for d, n in corporate.most_common(3) if n >= 2
     ]
 
 
@@ -408,9 +380,9 @@ def _traffic_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     reasoning = float(sum(float(m.get("reasoning_exchanges") or 0) for m in members))
     f["exchanges"] = float(exchanges.sum())
     active = exchanges[exchanges > 0]
-    f["active_share"] = _share(len(active), len(members))
+    f["active_share"] = share_of(len(active), len(members))
     f["exchanges_per_account"] = float(np.median(active)) if len(active) else 0.0
-    f["reasoning_share"] = _share(reasoning, exchanges.sum())
+    f["reasoning_share"] = share_of(reasoning, exchanges.sum())
     top = np.sort(caps)[::-1] / total if total > 0 else np.zeros(len(CAPABILITIES))
     f["capability_concentration"] = float(top[:2].sum())
     dominant = CAPABILITIES[int(np.argmax(caps))] if total > 0 else ""
@@ -426,9 +398,9 @@ def _traffic_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
         ]  # fmt: skip
     templates = _shared_entities(members, "templates", min_accounts=3)
     wide = [(t, n, item) for t, n, item in templates if n >= max(3.0, 0.3 * len(members))]
-    f["shared_template_share"] = _share(_holders_share(members, "templates", {t for t, _, _ in wide}), len(members))
+    f["shared_template_share"] = share_of(_holders_share(members, "templates", {t for t, _, _ in wide}), len(members))
     template_ex = sum(float(t.get("exchanges") or 0) for m in members for t in m.get("templates") or [])
-    f["template_exchange_share"] = _share(template_ex, exchanges.sum())
+    f["template_exchange_share"] = share_of(template_ex, exchanges.sum())
     ev["shared_templates"] = [
         Evidence("template", eid, n, f"prompt template used by {n} accounts here ({item.get('degree', n)} overall)")
         for eid, n, item in templates[:EVIDENCE_PER_SIGNAL]
@@ -441,27 +413,35 @@ def cluster_profile(
     models: Sequence[NewModelInfo],
     *,
     link_profile: dict[str, float] | None = None,
-    pivot_window_hours: float = 48.0,
-    pivot_sync_hours: float = 6.0,
+    params: DetectionParams | None = None,
+    template_groups: dict[str, int] | None = None,
 ) -> ClusterProfile:
-    """Every feature of one cluster from its members' facts (and the mean strength of its links by kind)."""
+    """Every feature of one cluster from its members' facts (the mean strength of its links by kind, and the users
+    of each template in the clusters around it)."""
+    p = params or DetectionParams()
     f: dict[str, float] = {"size": float(len(members))}
     ev: dict[str, list[Evidence]] = {}
     created = np.asarray([m["created_at"] if m.get("created_at") is not None else np.nan for m in members], dtype=float)
-    f["signup_burst_share"], ev["signup_burst"] = signup_bursts(created)
+    f["signup_burst_share"], ev["signup_burst"] = signup_bursts(created, p.burst_background_sigmas)
     banned = sum(1 for m in members if m.get("status") in ("banned", "suspended"))
-    f["banned_share"] = _share(banned, len(members))
+    f["banned_share"] = share_of(banned, len(members))
     replaced, ev["replacements"] = replacements(members)
-    f["replacement_share"] = _share(replaced, len(members))
+    # A large cluster of ordinary accounts has ordinary bans and a sign-up or two the next day by chance.
+    chance = banned * chance_per_window(created, REPLACEMENT_WINDOW)
+    f["replacement_share"] = share_of(max(0.0, replaced - chance), len(members))
     _payment_features(members, f, ev)
     _network_features(members, f, ev)
-    _identity_features(members, f, ev)
+    identity_features(members, f, ev)
     dominant = _traffic_features(members, f, ev)
-    pivot = pivot_sync(members, models, pivot_window_hours, pivot_sync_hours)
+    template_features(
+        members, f, ev, exclusivity=p.private_template_exclusivity, min_members=p.private_template_min_members,
+        groups=template_groups,
+    )
+    pivot = pivot_sync(members, models, p.pivot_window_hours, p.pivot_sync_hours)
     f["fast_pivot_share"], f["pivot_sync_share"] = pivot.fast_share, pivot.sync_share
     f["pivot_concentration"], f["pivot_median_hours"] = pivot.concentration, pivot.median_hours
     f["pivot_together"] = pivot.together
-    ev["pivot_sync"] = list(pivot.evidence)
+    ev["pivot_sync"], ev["fast_pivot"] = list(pivot.evidence), list(pivot.fast_evidence)
     for name, value in (link_profile or {}).items():
         f[f"link_{name}"] = value
     return ClusterProfile(

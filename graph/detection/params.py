@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,53 @@ def default_kinds() -> dict[str, KindSpec]:
         "client_fingerprint": KindSpec(weight=0.6, expand_cap=40, enrich_cap=2000, family="network"),
         "email_domain": KindSpec(weight=0.45, expand_cap=60, enrich_cap=400, family="identity"),
         "template": KindSpec(weight=0.6, expand_cap=40, enrich_cap=50_000, family="content"),
+    }
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    """How one scored signal (a row of `scoring.SIGNALS`) turns its feature into a contribution.
+
+    The contribution is `weight` times the feature's place on a linear ramp from `low` (nothing) to `high` (full
+    weight), clipped to [0, 1]; a negative weight mitigates. A signal conditioned on others counts `alone` of
+    that by itself and the rest in proportion to the strongest of them.
+    """
+
+    weight: float
+    low: float
+    high: float
+    alone: float = 1.0
+    """For a signal conditioned on others (`Signal.conditioned_on`): the share of its contribution that holds
+    without them; the rest comes with the strongest of them."""
+
+
+def default_signals() -> dict[str, SignalSpec]:
+    """Weight and ramp of every scored signal (documented in graph/detection/README.md)."""
+    return {
+        "signup_burst": SignalSpec(0.30, 0.05, 0.4),
+        "bans": SignalSpec(0.25, 0.02, 0.15),
+        "replacements": SignalSpec(0.20, 0.0, 0.05),
+        "card_rotation": SignalSpec(0.20, 0.05, 0.35),
+        "drop_addresses": SignalSpec(0.10, 0.05, 0.3),
+        "prepaid_virtual": SignalSpec(0.20, 0.1, 0.4),
+        "country_mismatch": SignalSpec(0.10, 0.05, 0.25),
+        "device_reuse": SignalSpec(0.15, 0.05, 0.35),
+        "round_the_clock": SignalSpec(0.25, 0.04, 0.12),
+        "synchronised_hours": SignalSpec(0.10, 0.1, 0.5),
+        "pivot_sync": SignalSpec(0.25, 0.1, 0.4),
+        "fast_pivot": SignalSpec(0.15, 0.2, 0.6),
+        "private_templates": SignalSpec(0.45, 0.2, 0.6, alone=0.5),
+        "reasoning_share": SignalSpec(0.15, 0.15, 0.6),
+        "capability_concentration": SignalSpec(0.08, 0.5, 0.9),
+        "volume": SignalSpec(0.05, 2.0, 3.0),
+        "hosting_share": SignalSpec(0.08, 0.2, 0.7),
+        "shared_templates": SignalSpec(0.05, 0.3, 0.8),
+        "custom_client": SignalSpec(0.10, 0.05, 0.3),
+        "size": SignalSpec(0.05, 0.5, 3.0),
+        "human_rhythm": SignalSpec(-0.2, 0.0, 1.0),
+        "declared_organisation": SignalSpec(-0.9, 0.0, 1.0),
+        "single_tenant": SignalSpec(-0.4, 0.0, 1.0),
+        "common_employer": SignalSpec(-0.3, 0.2, 0.6),
     }
 
 
@@ -107,6 +155,20 @@ class DetectionParams:
     min_cluster_size: int = 3
     """Communities smaller than this are not clusters."""
     # --- scoring -----------------------------------------------------------------------------
+    signals: dict[str, SignalSpec] = field(default_factory=default_signals)
+    """Weight and ramp of each scored signal, by name (`scoring.SIGNALS` says what each reads)."""
+    group_caps: dict[str, float] = field(default_factory=lambda: {"infrastructure": 0.35})
+    """The most the signals of one group contribute together (shared infrastructure shows coordination, which
+    companies, labs and families show too)."""
+    small_cluster_damping: float = 3.0
+    """Raising contributions of a cluster of n accounts are multiplied by n / (n + this)."""
+    burst_background_sigmas: float = 4.0
+    """Sign-ups close together count as a burst only this many Poisson deviations above what chance gives a
+    cluster of that size (a cluster of thousands of ordinary accounts has sign-ups hours apart by chance)."""
+    private_template_exclusivity: float = 0.9
+    """A template is *private* to a cluster when at least this share of all its users are members..."""
+    private_template_min_members: int = 3
+    """...and at least this many members use it."""
     flag_threshold: float = 0.5
     """A cluster is flagged (put in front of analysts) from this score up."""
     min_flag_size: int = 3
@@ -136,26 +198,33 @@ class DetectionParams:
         values: dict[str, Any] = {}
         try:
             for name, value in data.items():
-                values[name] = _kinds(value) if name == "kinds" else coerce(hints[name], value, name)
+                if name in _NAMED_SPECS:
+                    values[name] = _named_specs(value, name, _NAMED_SPECS[name]())
+                else:
+                    values[name] = coerce(hints[name], value, name)
         except ValueError as exc:
             raise ValueError(f"detection parameter {exc}") from exc
         return cls(**values)
 
 
-def _kinds(value: Any) -> dict[str, KindSpec]:
-    """Default link kinds with the given fields of some replaced: {"ip": {"weight": 0.4}, ...}."""
+def _named_specs(value: Any, name: str, defaults: dict[str, Any]) -> dict[str, Any]:
+    """The defaults with the given fields of some entries replaced: {"ip": {"weight": 0.4}, ...}."""
     if not isinstance(value, dict):
-        raise ValueError("kinds: expected an object of link kinds")
-    kinds = default_kinds()
-    hints = typing.get_type_hints(KindSpec)
-    for name, spec in value.items():
-        if name not in kinds:
-            raise ValueError(f"kinds: unknown link kind {name!r} (known: {', '.join(sorted(kinds))})")
+        raise ValueError(f"{name}: expected an object of {name}")
+    out = dict(defaults)
+    for key, spec in value.items():
+        if key not in out:
+            raise ValueError(f"{name}: unknown entry {key!r} (known: {', '.join(sorted(out))})")
         if not isinstance(spec, dict):
-            raise ValueError(f"kinds.{name}: expected an object")
+            raise ValueError(f"{name}.{key}: expected an object")
+        hints = typing.get_type_hints(type(out[key]))
         unknown = sorted(set(spec) - set(hints))
         if unknown:
-            raise ValueError(f"kinds.{name}: unknown fields {unknown}")
-        changes = {k: coerce(hints[k], v, f"kinds.{name}.{k}") for k, v in spec.items()}
-        kinds[name] = dataclasses.replace(kinds[name], **changes)
-    return kinds
+            raise ValueError(f"{name}.{key}: unknown fields {unknown}")
+        changes = {k: coerce(hints[k], v, f"{name}.{key}.{k}") for k, v in spec.items()}
+        out[key] = dataclasses.replace(out[key], **changes)
+    return out
+
+
+_NAMED_SPECS: dict[str, Callable[[], dict[str, Any]]] = {"kinds": default_kinds, "signals": default_signals}
+"""Fields holding named spec objects: a run's value overrides fields of some entries, the rest stay default."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from graph.detection.behaviour import activity_span, new_models
 from graph.detection.communities import CommunityResult, LinkArrays, find_communities
+from graph.detection.coordination import template_groups
 from graph.detection.features import (
     ClusterProfile,
     NewModelInfo,
@@ -82,16 +83,12 @@ def profile_communities(
     link_stats = link_profiles(
         (c.accounts for c in communities.communities), links.account_ids, links.src, links.dst, strengths
     )
-    profiles = []
-    for community, link_stat in zip(communities.communities, link_stats, strict=True):
-        rows = [facts[a] for a in community.accounts if a in facts]
-        profiles.append(
-            cluster_profile(
-                rows, models, link_profile=link_stat, pivot_window_hours=params.pivot_window_hours,
-                pivot_sync_hours=params.pivot_sync_hours,
-            )
-        )  # fmt: skip
-    return profiles
+    rows = [[facts[a] for a in community.accounts if a in facts] for community in communities.communities]
+    groups = template_groups(rows, params.private_template_min_members)
+    return [
+        cluster_profile(members, models, link_profile=link_stat, params=params, template_groups=groups)
+        for members, link_stat in zip(rows, link_stats, strict=True)
+    ]
 
 
 def write_clusters(graph: Graph, run_id: int, clusters: Sequence[ClusterResult], keep_runs: Sequence[int]) -> None:
@@ -169,9 +166,7 @@ def run_detection(
 
     _stage(progress, "scoring clusters", 0.8)
     t0 = time.perf_counter()
-    scores = [
-        score_cluster(p, flag_threshold=params.flag_threshold, min_flag_size=params.min_flag_size) for p in profiles
-    ]
+    scores = [score_cluster(p, params) for p in profiles]
     lineage = assign_lineage(
         [c.accounts for c in communities.communities], previous, next_number=next_number,
         carry_share=params.carry_share, merge_share=params.merge_share,

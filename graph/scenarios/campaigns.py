@@ -33,6 +33,7 @@ from graph.scenarios.accounts import (
     pick_countries,
     plan_indexes,
     sample_rows,
+    single,
     tz_for,
 )
 from graph.scenarios.config import EGRESS_KINDS, SCHEDULES, Campaign, Traffic
@@ -120,9 +121,10 @@ def hydra_timeline(ctx: BuildContext, cfg: Campaign, n: int) -> Timeline:
     return Timeline(np.concatenate(created_parts)[:n], np.concatenate(ban_parts)[:n], np.concatenate(parent_parts)[:n])
 
 
-def _egress(ctx: BuildContext, cfg: Campaign, n: int) -> tuple[Ragged, np.ndarray]:
+def _egress(ctx: BuildContext, cfg: Campaign, country: np.ndarray) -> tuple[Ragged, np.ndarray]:
     """Each account's address rotation across one or two egress kinds, and its sign-up address."""
     rng, world, net = ctx.rng, ctx.world, ctx.world.network
+    n = len(country)
     primary = pick(rng, cfg.egress, EGRESS_KINDS, n)
     secondary = np.where(rng.random(n) < 0.3, pick(rng, cfg.egress, EGRESS_KINDS, n), primary)
     n_cloud = ctx.scaled(cfg.cloud_ips, 6)
@@ -137,13 +139,42 @@ def _egress(ctx: BuildContext, cfg: Campaign, n: int) -> tuple[Ragged, np.ndarra
     }
     parts = []
     for k, kind in enumerate(EGRESS_KINDS):
-        pool, lo, hi = pools[kind]
-        parts.append(sample_rows(rng, pool, n, hi, lo).where((primary == k) | (secondary == k)))
+        if kind in pools:
+            pool, lo, hi = pools[kind]
+            parts.append(sample_rows(rng, pool, n, hi, lo).where((primary == k) | (secondary == k)))
+    home = (primary == _HOME) | (secondary == _HOME)
+    if home.any():  # drawn only when asked for, so scenarios without it keep their bytes
+        parts.append(_home_lines(ctx, country, home))
     ips = join_ragged(*parts)
     first = ips.values[ips.offsets()[:-1]]
     proxied = world.residential_ips[rng.integers(0, len(world.residential_ips), size=n)]
-    signup = np.where(rng.random(n) < 0.7, proxied, first).astype(np.int32)
+    signup = np.where(rng.random(n) < cfg.signup_via_proxy_share, proxied, first).astype(np.int32)
     return ips, signup
+
+
+def _home_lines(ctx: BuildContext, country: np.ndarray, home: np.ndarray) -> Ragged:
+    """Each selected account's own home line (shared with nobody), plus a carrier-NAT address for some."""
+    n = len(country)
+    own = np.full(n, -1, dtype=np.int32)
+    own[home] = ctx.world.home_ip(country[home])
+    mobile = np.where(home & (ctx.rng.random(n) < 0.4), ctx.world.mobile_ip(country), -1).astype(np.int32)
+    return join_ragged(single(own, home), single(mobile, mobile >= 0))
+
+
+_HOME = EGRESS_KINDS.index("home")
+
+
+def _template_sets(ctx: BuildContext, cfg: Campaign, n: int) -> Ragged:
+    """The campaign's templates per account: half to all of them, or a slice of ``templates_per_account``
+    consecutive ones (wrapping round) from a random start, so the accounts share the set out between them."""
+    rng = ctx.rng
+    tpl = new_templates(ctx, cfg, max(1, cfg.templates))
+    if cfg.templates_per_account <= 0:
+        return sample_rows(rng, tpl, n, len(tpl), max(2, len(tpl) // 2))
+    k = min(cfg.templates_per_account, len(tpl))
+    start = rng.integers(0, len(tpl), size=n)
+    mat = tpl[(start[:, None] + np.arange(k)[None, :]) % len(tpl)]
+    return Ragged.from_matrix(mat, np.full(n, k))
 
 
 def _devices(ctx: BuildContext, cfg: Campaign, n: int) -> np.ndarray:
@@ -170,15 +201,14 @@ def build_campaign(ctx: BuildContext, cfg: Campaign, n: int, pop: int, campaign:
     status = np.where(tl.ban_at >= 0, STATUS_BANNED, np.where(suspended, STATUS_SUSPENDED, STATUS_ACTIVE)).astype(np.int8)
     status_at = np.where(tl.ban_at >= 0, tl.ban_at, np.where(suspended, sus_at, NO_TIME)).astype(np.int64)
     active_to = np.where(status > 0, status_at, ctx.end).astype(np.int64)
-    ips, signup_ip = _egress(ctx, cfg, n)
+    ips, signup_ip = _egress(ctx, cfg, np.where(country < 0, 0, country))
     pool = claim_domains(own_domains(rng, cfg.email_domains), world.domains) if cfg.email_domains > 0 else None
     email = np.array(emails(rng, mixed_domains(rng, n, cfg.own_domain_share, pool)), dtype=object)
     builds = [world.clients.add(catalog.CAMPAIGN_CLIENT_UAS[int(i)])
               for i in rng.choice(len(catalog.CAMPAIGN_CLIENT_UAS), size=2, replace=False)]
     custom = rng.random(n) < cfg.custom_client_share
     client_b = np.where(custom, np.array(builds)[rng.integers(0, 2, size=n)], world.popular_client(n, api_only=True))
-    tpl = new_templates(ctx, cfg, max(1, cfg.templates))
-    templates = sample_rows(rng, tpl, n, len(tpl), max(2, len(tpl) // 2))
+    templates = _template_sets(ctx, cfg, n)
     public = sample_rows(rng, world.public_templates, n, 3, 1, share=0.5)
     templates = join_ragged(templates, public.where(camo))  # camouflage also copies public prompts
     plan = plan_indexes(rng, cfg, n)
@@ -205,7 +235,8 @@ def _tradecraft_traffic(ctx: BuildContext, cfg: Campaign, b: AccountBlock, camo:
     flagship = len(ctx.legacy_weights) - 1
     b.legacy_model[:] = np.where(rng.random(n) < 0.8, flagship, b.legacy_model)
     pivot = active & (rng.random(n) < cfg.pivot_share)
-    start = ctx.release + int(cfg.pivot_delay_hours * HOUR) + rng.integers(0, 6 * HOUR, size=n)
+    spread = max(1, int(cfg.pivot_spread_hours * HOUR))
+    start = ctx.release + int(cfg.pivot_delay_hours * HOUR) + rng.integers(0, spread, size=n)
     b.adopt_at[:] = np.where(pivot, start, b.adopt_at)
     b.adopt_tau[:] = np.where(pivot, 1800.0, b.adopt_tau)
     b.adopt_share[:] = np.where(pivot, cfg.pivot_model_share * rng.uniform(0.92, 1.0, n), b.adopt_share)

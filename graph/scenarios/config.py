@@ -20,11 +20,13 @@ CAPABILITIES: tuple[str, ...] = (
 SCHEDULES: tuple[str, ...] = ("diurnal", "office", "flat")
 PLANS: tuple[str, ...] = ("free", "build", "scale", "enterprise")
 METHODS: tuple[str, ...] = ("card", "prepaid_card", "virtual_card", "bank_transfer", "invoice")
-EGRESS_KINDS: tuple[str, ...] = ("cloud", "reseller", "residential_proxy", "vpn")
+EGRESS_KINDS: tuple[str, ...] = ("cloud", "reseller", "residential_proxy", "vpn", "home")
 LEGIT_POPULATIONS: tuple[str, ...] = (
     "individual", "organisation", "coding_startup", "campus", "vpn", "benchmark_researcher",
-    "reseller_customer",
+    "reseller_customer", "eval_startup", "prompt_collection_user",
 )
+OPTIONAL_POPULATIONS: tuple[str, ...] = ("eval_startup", "prompt_collection_user")
+"""Look-alike populations the presets leave empty (0 accounts); a scenario file switches them on."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,6 +229,62 @@ class ResellerCustomers(Population):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EvalStartups(Population):
+    """Staff of evaluation start-ups: a personal card each, but one company email domain, a few office
+    addresses and business hours; they run the company's own eval suite (prompt templates nobody outside
+    uses), reasoning-heavy, and move the suite to a new model on its release day."""
+
+    members_mean: float = 6.0
+    """Mean staff per company (geometric, at least two)."""
+    declared_org_share: float = 0.25
+    """Share of companies whose staff declare an ``org_id`` (most just share the email domain)."""
+    office_ips: int = 3
+    """Maximum office addresses (business ASN) per company."""
+    remote_share: float = 0.3
+    """Share of staff who also work from home (home ISP address)."""
+    suite_templates: int = 24
+    """Maximum prompt templates in a company's eval suite (at least four)."""
+    suite_share: float = 0.7
+    """Share of its company's suite one member runs (a random part of it)."""
+    switch_delay_hours: float = 3.0
+    """Mean delay (exponential) after a release before a company moves its evals to the new model."""
+    switch_spread_hours: float = 4.0
+    """Members of one company move within this many hours of each other."""
+    switch_model_share: float = 0.7
+    """Share of a member's traffic on the new model once moved."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PromptCollectionUsers(Population):
+    """Unrelated individuals who paste prompts from one popular public prompt collection: their own card,
+    home line and rhythm; each collection template is used by many strangers."""
+
+    collection_templates: int = 150
+    """Templates in the collection (not scaled: a collection is as big at any scale)."""
+    popularity: float = 1.0
+    """Zipf exponent of the templates' popularity (0 = all equally popular)."""
+    templates_per_account: int = 8
+    """Most collection templates one user pastes from (at least two)."""
+    mobile_share: float = 0.4
+    """Share also calling from mobile networks."""
+
+
+EVAL_TRAFFIC = Traffic(
+    capabilities={"reasoning": 0.5, "coding": 0.3, "analysis": 0.1, "tool_use": 0.1},
+    capability_concentration=12.0, schedule="office", weekend_activity=0.2, exchanges_per_session=30.0,
+    seconds_between_exchanges=10.0, volume_sigma=0.8, template_share=0.6, public_template_share=0.0,
+    reasoning_elicited=0.8, elicited_other=0.3,
+)  # fmt: skip
+"""Default traffic of evaluation start-ups: their suite, reasoning traces, office hours."""
+COLLECTION_TRAFFIC = Traffic(
+    capabilities={"reasoning": 0.3, "coding": 0.25, "writing": 0.2, "chat": 0.15, "analysis": 0.1},
+    capability_concentration=3.0, template_share=0.35, public_template_share=0.02, reasoning_elicited=0.4,
+    elicited_other=0.05,
+)  # fmt: skip
+"""Default traffic of prompt-collection users: a chain-of-thought collection, pasted by people."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Campaign(Population):
     """One coordinated extraction campaign and its tradecraft. No knob makes one strong link:
     each signal is shared by some but not all accounts, and most are shared with legitimate users."""
@@ -258,7 +316,11 @@ class Campaign(Population):
     """Share of instruments whose issuer country differs from the billing country."""
     egress: dict[str, float] = field(default_factory=lambda: {"cloud": 0.4, "residential_proxy": 0.6})
     """Egress mix (``EGRESS_KINDS``): rented cloud addresses, the reseller's gateway, residential
-    proxy pools (isp addresses, some also used by their legitimate owners) or VPN exits."""
+    proxy pools (isp addresses, some also used by their legitimate owners), VPN exits, or ``home``:
+    each account's own residential line (and mobile network), shared with nobody."""
+    signup_via_proxy_share: float = 0.7
+    """Share of accounts that sign up through a residential proxy address (the rest from their first
+    egress address)."""
     cloud_ips: int = 120
     """Cloud addresses rented by the campaign at scale 1."""
     ips_per_account: int = 6
@@ -268,6 +330,10 @@ class Campaign(Population):
     a rare TLS fingerprint)."""
     templates: int = 8
     """Prompt templates of the campaign (``traffic.template_share`` of its exchanges)."""
+    templates_per_account: int = 0
+    """0: each account uses half to all of the templates; n > 0: each account works a slice of n
+    consecutive templates of the set (wrapping round) from a random start, the accounts sharing the set
+    out between them."""
     batch_interval_minutes: float = 90.0
     """Synchronised batches start every this many minutes, round the clock."""
     batch_share: float = 0.6
@@ -285,7 +351,9 @@ class Campaign(Population):
     pivot_share: float = 0.8
     """Share of active (non-camouflage) accounts that move to the new model after its release."""
     pivot_delay_hours: float = 8.0
-    """Hours after the release at which the campaign moves (each account within 6 more hours)."""
+    """Hours after the release at which the campaign moves (each account within ``pivot_spread_hours``)."""
+    pivot_spread_hours: float = 6.0
+    """Accounts start moving at a random time this many hours wide after ``pivot_delay_hours``."""
     pivot_model_share: float = 0.9
     """Share of a moved account's traffic on the new model."""
     camouflage_share: float = 0.15
@@ -318,6 +386,14 @@ class ScenarioConfig:
     benchmark_researchers: BenchmarkResearchers
     reseller_customers: ResellerCustomers
     campaigns: tuple[Campaign, ...]
+    eval_startups: EvalStartups = field(
+        default_factory=lambda: EvalStartups(accounts=0, exchanges=0, traffic=EVAL_TRAFFIC)
+    )
+    """Evaluation start-ups' staff (a look-alike of a content-only campaign; 0 accounts unless configured)."""
+    prompt_collection: PromptCollectionUsers = field(
+        default_factory=lambda: PromptCollectionUsers(accounts=0, exchanges=0, traffic=COLLECTION_TRAFFIC)
+    )
+    """Individuals pasting from one public prompt collection (0 accounts unless configured)."""
     residential_proxy_ips: int = 30000
     """Residential proxy pool size at scale 1 (isp addresses)."""
     residential_shared_share: float = 0.25
@@ -336,6 +412,8 @@ class ScenarioConfig:
             ("vpn", self.vpn),
             ("benchmark_researcher", self.benchmark_researchers),
             ("reseller_customer", self.reseller_customers),
+            ("eval_startup", self.eval_startups),
+            ("prompt_collection_user", self.prompt_collection),
         )
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from graph.scenarios import catalog
 from graph.scenarios.accounts import (
+    BillingBlock,
     Ragged,
     enforcement,
     gather_ragged,
@@ -72,7 +73,7 @@ def prepare_residential_pool(ctx: BuildContext, config: ScenarioConfig) -> None:
     world.residential_ips = rng.permutation(np.concatenate([borrowed, fresh]).astype(np.int32))
 
 
-def _common(ctx: BuildContext, pop: Population, n: int, countries: np.ndarray | None = None,
+def common_columns(ctx: BuildContext, pop: Population, n: int, countries: np.ndarray | None = None,
             not_before: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Country, time zone, sign-up, enforcement, device and plan columns drawn the usual way."""
     rng = ctx.rng
@@ -87,7 +88,7 @@ def _common(ctx: BuildContext, pop: Population, n: int, countries: np.ndarray | 
     }
 
 
-def _mobile(ctx: BuildContext, country: np.ndarray, share: float, k_max: int = 3) -> Ragged:
+def mobile_lines(ctx: BuildContext, country: np.ndarray, share: float, k_max: int = 3) -> Ragged:
     """0..k_max carrier-NAT addresses for a share of accounts."""
     n = len(country)
     mat = np.stack([ctx.world.mobile_ip(country) for _ in range(k_max)], axis=1)
@@ -95,7 +96,7 @@ def _mobile(ctx: BuildContext, country: np.ndarray, share: float, k_max: int = 3
     return Ragged.from_matrix(mat, lengths)
 
 
-def _optional_home(ctx: BuildContext, country: np.ndarray, share: float) -> Ragged:
+def optional_home(ctx: BuildContext, country: np.ndarray, share: float) -> Ragged:
     """A home line for a share of accounts."""
     present = ctx.rng.random(len(country)) < share
     values = np.full(len(country), -1, dtype=np.int32)
@@ -104,14 +105,16 @@ def _optional_home(ctx: BuildContext, country: np.ndarray, share: float) -> Ragg
     return single(values, present)
 
 
-def _template_share(ctx: BuildContext, pop: Population, n: int, has_own: np.ndarray | None = None) -> np.ndarray:
+def template_shares(ctx: BuildContext, pop: Population, n: int, has_own: np.ndarray | None = None) -> np.ndarray:
+    """Per-account share of templated exchanges: own templates (where ``has_own``) plus public prompts."""
     own = pop.traffic.template_share * (np.ones(n) if has_own is None else has_own)
     return np.clip((own + pop.traffic.public_template_share) * ctx.rng.uniform(0.5, 1.5, n), 0, 0.97).astype(
         np.float32
     )
 
 
-def _clients(ctx: BuildContext, n: int, main: np.ndarray | None = None, b_max: float = 0.4) -> dict[str, np.ndarray]:
+def client_columns(ctx: BuildContext, n: int, main: np.ndarray | None = None, b_max: float = 0.4) -> dict[str, np.ndarray]:
+    """Main client build (popular unless given), a second popular API client and its share of sessions."""
     world, rng = ctx.world, ctx.rng
     return {
         "client_a": world.popular_client(n) if main is None else main.astype(np.int32),
@@ -120,19 +123,26 @@ def _clients(ctx: BuildContext, n: int, main: np.ndarray | None = None, b_max: f
     }
 
 
-def _paying(cols: dict[str, np.ndarray]) -> np.ndarray:
+def paying_rows(cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Accounts on a paid plan (they get billing instruments)."""
     return np.flatnonzero(cols["plan"] > 0)
+
+
+def personal_billing(ctx: BuildContext, pop: Population, cols: dict[str, np.ndarray]) -> BillingBlock:
+    """Each paying account on its own card, name and address (``common_columns`` accounts)."""
+    paying = paying_rows(cols)
+    return own_billing(ctx, pop, paying, cols["country"][paying], cols["created_at"][paying])
 
 
 def build_individuals(ctx: BuildContext, cfg: Individuals, n: int, pop: int) -> Built:
     """Own card, home and mobile lines, popular SDKs, diurnal rhythm, mostly unique prompts."""
     rng, world = ctx.rng, ctx.world
-    cols = _common(ctx, cfg, n)
+    cols = common_columns(ctx, cfg, n)
     country = cols["country"]
     home = world.home_ip(country)
     world.home_ips.append(home)
-    ips = join_ragged(single(home), _optional_home(ctx, country, cfg.second_home_ip_share),
-                      _mobile(ctx, country, cfg.mobile_share))
+    ips = join_ragged(single(home), optional_home(ctx, country, cfg.second_home_ip_share),
+                      mobile_lines(ctx, country, cfg.mobile_share))
     personal = rng.random(n) < cfg.personal_template_share
     own_tpl = np.full(n, -1, dtype=np.int32)
     own_tpl[personal] = new_templates(ctx, cfg, int(personal.sum()))
@@ -140,11 +150,11 @@ def build_individuals(ctx: BuildContext, cfg: Individuals, n: int, pop: int) -> 
     templates = join_ragged(single(own_tpl, personal), public)
     block = make_block(
         ctx, pop, cfg.traffic, n, **cols, ips=ips, signup_ip=home, templates=templates,
-        template_share=_template_share(ctx, cfg, n, personal.astype(float)),
+        template_share=template_shares(ctx, cfg, n, personal.astype(float)),
         email=np.array(emails(rng, mixed_domains(rng, n, cfg.own_domain_share)), dtype=object),
-        **_clients(ctx, n),
+        **client_columns(ctx, n),
     )
-    paying = _paying(cols)
+    paying = paying_rows(cols)
     household = paying[rng.random(len(paying)) < cfg.household_share]
     partners = rng.choice(paying, size=len(household)) if len(paying) else household
     own = own_billing(ctx, cfg, paying, country[paying], cols["created_at"][paying])
@@ -184,23 +194,23 @@ def build_organisations(ctx: BuildContext, cfg: Organisations, n: int, pop: int,
     cloud_r = Ragged(np.array([len(x) for x in clouds], dtype=np.int32), np.concatenate(clouds))
     tpl_r = Ragged(np.array([len(x) for x in tpls], dtype=np.int32), np.concatenate(tpls))
     country = np.where(rng.random(n) < 0.9, org_country[of], pick_countries(rng, {}, n)).astype(np.int16)
-    cols = _common(ctx, cfg, n, countries=country, not_before=founded[of])
+    cols = common_columns(ctx, cfg, n, countries=country, not_before=founded[of])
     org_plan = plan_indexes(rng, cfg, n_orgs)
     cols["plan"] = org_plan[of]
     office_ips = gather_ragged(office_r, of)
-    ips = join_ragged(office_ips, gather_ragged(cloud_r, of), _optional_home(ctx, country, cfg.remote_share))
+    ips = join_ragged(office_ips, gather_ragged(cloud_r, of), optional_home(ctx, country, cfg.remote_share))
     app = np.array(clients, dtype=np.int32)[of]
     main = np.where(rng.random(n) < 0.75, app, world.popular_client(n, api_only=True))
     local_names = np.array(emails(rng, [domains[o] for o in of.tolist()]), dtype=object)
     block = make_block(
         ctx, pop, cfg.traffic, n, **cols, ips=ips, org=org_ids[of].astype(np.int32),
         signup_ip=office_ips.values[office_ips.offsets()[:-1]], templates=gather_ragged(tpl_r, of),
-        template_share=_template_share(ctx, cfg, n), email=local_names, **_clients(ctx, n, main=main),
+        template_share=template_shares(ctx, cfg, n), email=local_names, **client_columns(ctx, n, main=main),
     )
     org_card = world.cards.add(pick(rng, cfg.card_methods, METHODS, n_orgs).astype(np.int8), org_country)
     org_address = world.addresses.add(org_country)
     org_name = world.names.add(n_orgs)
-    paying = _paying(cols)
+    paying = paying_rows(cols)
     corporate = paying[rng.random(len(paying)) < cfg.shared_card_share]
     personal = np.setdiff1d(paying, corporate)
     shared = billing_rows(ctx, corporate, org_card[of[corporate]], org_address[of[corporate]],
@@ -231,26 +241,25 @@ def build_campus(ctx: BuildContext, cfg: Campus, n: int, pop: int) -> Built:
         domains.extend(claim_domains([place.lower().replace(" ", "") + ".edu"], world.domains))
     nat_r = Ragged(np.array([len(x) for x in nats], dtype=np.int32), np.concatenate(nats))
     country = campus_country[of]
-    cols = _common(ctx, cfg, n, countries=country)
+    cols = common_columns(ctx, cfg, n, countries=country)
     campus_ips = gather_ragged(nat_r, of)
-    ips = join_ragged(campus_ips, _optional_home(ctx, country, cfg.off_campus_share * 0.6),
-                      _mobile(ctx, country, cfg.off_campus_share * 0.8, 2))
+    ips = join_ragged(campus_ips, optional_home(ctx, country, cfg.off_campus_share * 0.6),
+                      mobile_lines(ctx, country, cfg.off_campus_share * 0.8, 2))
     doms = [domains[o] if rng_u < 0.5 else free for o, rng_u, free in
             zip(of.tolist(), rng.random(n).tolist(), mixed_domains(rng, n, 0.0), strict=True)]
     block = make_block(
         ctx, pop, cfg.traffic, n, **cols, ips=ips, signup_ip=campus_ips.values[campus_ips.offsets()[:-1]],
         templates=sample_rows(rng, world.public_templates, n, 3, 1, share=0.5),
-        template_share=_template_share(ctx, cfg, n, np.zeros(n)),
-        email=np.array(emails(rng, doms), dtype=object), **_clients(ctx, n, b_max=0.3),
+        template_share=template_shares(ctx, cfg, n, np.zeros(n)),
+        email=np.array(emails(rng, doms), dtype=object), **client_columns(ctx, n, b_max=0.3),
     )
-    paying = _paying(cols)
-    return block, own_billing(ctx, cfg, paying, country[paying], cols["created_at"][paying])
+    return block, personal_billing(ctx, cfg, cols)
 
 
 def build_vpn(ctx: BuildContext, cfg: VpnUsers, n: int, pop: int) -> Built:
     """Users behind commercial VPN exits shared by everyone on the same provider."""
     rng, world = ctx.rng, ctx.world
-    cols = _common(ctx, cfg, n)
+    cols = common_columns(ctx, cfg, n)
     country = cols["country"]
     providers = int(world.vpn_provider.max()) + 1
     provider = rng.integers(0, providers, size=n)
@@ -261,16 +270,15 @@ def build_vpn(ctx: BuildContext, cfg: VpnUsers, n: int, pop: int) -> Built:
         sel = provider == p
         mat[sel] = pool[rng.integers(0, len(pool), size=(int(sel.sum()), cfg.exits_per_account))]
     exits = Ragged.from_matrix(mat, k)
-    ips = join_ragged(exits, _optional_home(ctx, country, cfg.home_share))
+    ips = join_ragged(exits, optional_home(ctx, country, cfg.home_share))
     block = make_block(
         ctx, pop, cfg.traffic, n, **cols, ips=ips, signup_ip=exits.values[exits.offsets()[:-1]],
         templates=sample_rows(rng, world.public_templates, n, 3, 1, share=0.6),
-        template_share=_template_share(ctx, cfg, n, np.zeros(n)),
+        template_share=template_shares(ctx, cfg, n, np.zeros(n)),
         email=np.array(emails(rng, mixed_domains(rng, n, cfg.own_domain_share)), dtype=object),
-        **_clients(ctx, n),
+        **client_columns(ctx, n),
     )
-    paying = _paying(cols)
-    return block, own_billing(ctx, cfg, paying, country[paying], cols["created_at"][paying])
+    return block, personal_billing(ctx, cfg, cols)
 
 
 def build_benchmark(ctx: BuildContext, cfg: BenchmarkResearchers, n: int, pop: int) -> Built:
@@ -300,19 +308,19 @@ def build_benchmark(ctx: BuildContext, cfg: BenchmarkResearchers, n: int, pop: i
     tpl_mat = bench[used].reshape(n, -1)
     templates = Ragged.from_matrix(tpl_mat, k * per_bench)
     country = inst_country[of]
-    cols = _common(ctx, cfg, n, countries=country)
+    cols = common_columns(ctx, cfg, n, countries=country)
     site = gather_ragged(inst_r, of)
     cloud = world.network.allocate(world.hosting[int(rng.integers(len(world.hosting)))], n)
-    ips = join_ragged(site, single(cloud), _optional_home(ctx, country, 0.3))
+    ips = join_ragged(site, single(cloud), optional_home(ctx, country, 0.3))
     doms = [domains[o] if u < 0.6 else free for o, u, free in
             zip(of.tolist(), rng.random(n).tolist(), mixed_domains(rng, n, 0.0), strict=True)]
     main = np.where(rng.random(n) < 0.7, world.eval_client, world.popular_client(n, api_only=True))
     block = make_block(
         ctx, pop, cfg.traffic, n, **cols, ips=ips, signup_ip=site.values[site.offsets()[:-1]],
-        templates=templates, template_share=_template_share(ctx, cfg, n),
-        email=np.array(emails(rng, doms), dtype=object), **_clients(ctx, n, main=main),
+        templates=templates, template_share=template_shares(ctx, cfg, n),
+        email=np.array(emails(rng, doms), dtype=object), **client_columns(ctx, n, main=main),
     )
-    paying = _paying(cols)
+    paying = paying_rows(cols)
     lab = paying[rng.random(len(paying)) < cfg.lab_card_share]
     personal = np.setdiff1d(paying, lab)
     lab_card = world.cards.add(np.zeros(n_inst, dtype=np.int8), inst_country)
@@ -326,29 +334,28 @@ def build_benchmark(ctx: BuildContext, cfg: BenchmarkResearchers, n: int, pop: i
 def build_reseller_customers(ctx: BuildContext, cfg: ResellerCustomers, n: int, pop: int) -> Built:
     """Customers whose traffic leaves through the reseller's gateway addresses and client build."""
     rng, world = ctx.rng, ctx.world
-    cols = _common(ctx, cfg, n)
+    cols = common_columns(ctx, cfg, n)
     country = cols["country"]
     gateway = sample_rows(rng, world.reseller_ips, n, cfg.egress_per_account, 1)
-    home = _optional_home(ctx, country, cfg.direct_share)
+    home = optional_home(ctx, country, cfg.direct_share)
     ips = join_ragged(gateway, home)
     signup = gateway.values[gateway.offsets()[:-1]].astype(np.int32)
     signup[home.lengths > 0] = home.values  # those who also call directly signed up from home
     block = make_block(
         ctx, pop, cfg.traffic, n, **cols, ips=ips, signup_ip=signup,
         templates=sample_rows(rng, world.public_templates, n, 3, 1, share=0.5),
-        template_share=_template_share(ctx, cfg, n, np.zeros(n)),
+        template_share=template_shares(ctx, cfg, n, np.zeros(n)),
         email=np.array(emails(rng, mixed_domains(rng, n, cfg.own_domain_share)), dtype=object),
-        **_clients(ctx, n, main=world.popular_client(n, api_only=True)),
+        **client_columns(ctx, n, main=world.popular_client(n, api_only=True)),
     )
-    paying = _paying(cols)
-    return block, own_billing(ctx, cfg, paying, country[paying], cols["created_at"][paying])
+    return block, personal_billing(ctx, cfg, cols)
 
 
 def empty_block(ctx: BuildContext, pop: Population, population: int) -> Built:
     """A population with no accounts (configured to zero)."""
-    cols = _common(ctx, pop, 0)
+    cols = common_columns(ctx, pop, 0)
     zero = np.zeros(0, dtype=np.int32)
     block = make_block(ctx, population, pop.traffic, 0, **cols, ips=empty_ragged(0), signup_ip=zero,
                        templates=empty_ragged(0), template_share=np.zeros(0, np.float32),
-                       email=np.zeros(0, dtype=object), **_clients(ctx, 0))
+                       email=np.zeros(0, dtype=object), **client_columns(ctx, 0))
     return block, own_billing(ctx, pop, zero.astype(np.int64), zero.astype(np.int16), zero.astype(np.int64))

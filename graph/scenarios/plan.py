@@ -36,6 +36,7 @@ from graph.scenarios.legit import (
     prepare_residential_pool,
     prepare_shared_pools,
 )
+from graph.scenarios.lookalikes import build_eval_startups, build_prompt_collection
 from graph.scenarios.world import World, build_world
 
 UNDECLARED_COUNTRY_SHARE = 0.02
@@ -113,8 +114,12 @@ def build_plan(config: ScenarioConfig, seed: int) -> Plan:
             built.append(build_vpn(ctx, config.vpn, n, p))
         elif name == "benchmark_researcher":
             built.append(build_benchmark(ctx, config.benchmark_researchers, n, p))
-        else:
+        elif name == "reseller_customer":
             built.append(build_reseller_customers(ctx, config.reseller_customers, n, p))
+        elif name == "eval_startup":
+            built.append(build_eval_startups(ctx, config.eval_startups, n, p))
+        else:
+            built.append(build_prompt_collection(ctx, config.prompt_collection, n, p))
     prepare_residential_pool(ctx, config)
     batches = []
     for k, campaign in enumerate(config.campaigns):

@@ -82,6 +82,7 @@ FOREACH (m IN r.models |
 
 ASNS = {"isp": 64501, "hosting": 64502, "business": 64503, "education": 64504, "proxy": 64505, "mobile": 64506}
 _RELEASE = "MERGE (m:Model {name: $model}) SET m.released_at = datetime({epochSeconds: $at})"
+_TEMPLATE_USERS = "MATCH (t:PromptTemplate) SET t.accounts = COUNT { (t)<-[:USED_TEMPLATE]-(:Account) }"
 
 
 def _row(a: Acct) -> dict[str, Any]:
@@ -113,6 +114,7 @@ def write_accounts(graph: Graph, accounts: list[Acct]) -> None:
     """Write the accounts and what they share, and the new model's release."""
     graph.write_text("test_write_accounts", _ACCOUNTS, rows=[_row(a) for a in accounts])
     graph.write_text("test_release", _RELEASE, model=NEW_MODEL, at=RELEASE)
+    graph.write_text("test_template_users", _TEMPLATE_USERS)  # as ingest keeps it
 
 
 def flat_hours(start_day: int, days: int, every: int = 1, offset: int = 0) -> list[int]:
@@ -130,6 +132,28 @@ def office_hours(start_day: int, days: int, tz_shift: int = 0) -> list[int]:
             continue
         out += [first + d * 24 + h + tz_shift for h in range(9, 17)]
     return out
+
+
+def human_days(start_day: int, days: int, tz_shift: int = 0) -> list[int]:
+    """A person's day in their own time zone: 8:00-23:00 local, and one night hour a day (epoch hours)."""
+    first = T0 // HOUR + start_day * 24 - tz_shift
+    return sorted(first + d * 24 + h for d in range(days) for h in [*range(8, 24), (d * 5) % 7])
+
+
+def stranger(prefix: str, i: int, **extra: object) -> Acct:
+    """An account tied to nobody: free mail, its own card, billing address, device and home line, a popular SDK,
+    a human day in its own time zone."""
+    fields: dict[str, Any] = {
+        "id": f"{prefix}-{i:03d}", "created": T0 - (40 + 23 * i) * DAY, "email": f"{prefix}.{i}@{_FREE[i % 3]}",
+        "cards": [(f"{prefix}-card-{i}", "card", "US")], "address": (f"{prefix}-home-{i}", "US"),
+        "name": f"{prefix}-name-{i}", "device": f"{prefix}-dev-{i}",
+        "ips": [(f"81.{_net(prefix)}.{i % 250}.{7 + i // 250}", "isp")], "clients": ["sdk-python-1.42"],
+        "hours": human_days(0, 28, tz_shift=(5 * i) % 24),
+    }  # fmt: skip
+    return Acct(**{**fields, **extra})
+
+
+_FREE = ("gmail.com", "outlook.com", "proton.me")
 
 
 def ring(

@@ -10,12 +10,15 @@ from graph.driver import Graph
 from tests.integration.detection.builders import (
     DAY,
     HOUR,
+    RELEASE,
     T0,
     Acct,
     flat_hours,
+    human_days,
     office_hours,
     organisation,
     ring,
+    stranger,
     write_accounts,
 )
 
@@ -100,3 +103,69 @@ def test_a_nat_address_shared_by_hundreds_links_nothing(clean_graph: Graph) -> N
     result = _detect(clean_graph)
     assert result.stats["link_pairs_ip"] == 0 and result.stats["link_candidate_pairs"] == 0
     assert result.clusters == ()
+
+
+def _kit_users(prefix: str, n: int, *, kit: int = 16, width: int = 5, **extra: object) -> list[Acct]:
+    """Each account works its own slice of one private template set, reasoning-heavy, moving to the new model
+    within a day of its release (each at its own hour)."""
+    return [
+        stranger(
+            prefix, i, templates=[f"{prefix}-kit-{(i + k) % kit}" for k in range(width)], caps=[5, 3, 0, 0, 0, 0, 1, 0, 0],
+            reasoning_share=0.8, pivot_at=RELEASE + (6 + 2 * (i % 8)) * HOUR, **extra,
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def _contribution(result: DetectionResult, accounts: set[str], signal: str) -> float:
+    cluster = next(c for c in result.clusters if set(c.accounts) == accounts)
+    return next(c.contribution for c in cluster.score.contributions if c.signal == signal)
+
+
+def test_unrelated_accounts_working_one_private_template_set_are_flagged(clean_graph: Graph) -> None:
+    kit = _kit_users("kit", 16)
+    write_accounts(clean_graph, kit)
+    result = _detect(clean_graph)
+    # Expected: the 16 accounts are one flagged cluster, held together and flagged by their templates alone.
+    members = {a.id for a in kit}
+    assert _clusters(result) == {frozenset(members): True}
+    assert _contribution(result, members, "private_templates") > 0.25
+    assert _contribution(result, members, "fast_pivot") > 0.1
+    private = next(c for c in result.clusters[0].score.contributions if c.signal == "private_templates")
+    assert private.evidence[0].kind == "template" and private.evidence[0].id.startswith("kit-kit-")
+    assert "and 0 elsewhere" in private.evidence[0].detail
+
+
+def test_a_companys_staff_running_its_eval_prompts_is_not_flagged(clean_graph: Graph) -> None:
+    offices = [("192.0.2.10", "business"), ("192.0.2.11", "business")]
+    staff = _kit_users("evalco", 10)
+    for i, a in enumerate(staff):
+        a.email = f"staff{i}@evalworks.example"
+        a.ips = [offices[i % 2], a.ips[0]]
+        a.hours = office_hours(0, 28, tz_shift=-1)
+        a.pivot_at = RELEASE + 3 * HOUR + i * 600
+    write_accounts(clean_graph, staff)
+    result = _detect(clean_graph)
+    # Expected: one cluster of the ten colleagues, not flagged: one domain and office explain the shared prompts.
+    members = {a.id for a in staff}
+    assert _clusters(result) == {frozenset(members): False}
+    assert _contribution(result, members, "private_templates") == 0.0
+    assert _contribution(result, members, "common_employer") < -0.25
+    employer = next(c for c in result.clusters[0].score.contributions if c.signal == "common_employer")
+    assert {"email_domain", "ip"} <= {e.kind for e in employer.evidence}
+
+
+def test_strangers_pasting_public_prompts_are_not_flagged(clean_graph: Graph) -> None:
+    public = [f"collection-{k}" for k in range(6)]
+    pasters = [
+        stranger("paste", i, templates=[public[(i + k) % 6] for k in (0, 1, 3)], caps=[3, 2, 0, 0, 0, 2, 1, 2, 0],
+                 reasoning_share=0.3)
+        for i in range(60)
+    ]  # fmt: skip
+    crowd = [stranger("crowd", i, templates=[public[i % 6]], hours=human_days(0, 3, tz_shift=i % 24)) for i in range(400)]
+    write_accounts(clean_graph, pasters + crowd)
+    result = _detect(clean_graph)
+    # Expected: nothing flagged; whatever groups form share prompts that hundreds of others use too.
+    assert _flagged_accounts(result) == set()
+    for cluster in result.clusters:
+        assert cluster.profile.features["private_template_share"] == 0.0

@@ -46,6 +46,19 @@ def test_prune_peripheral_drops_a_member_hanging_on_one_weak_link() -> None:
     assert prune_peripheral([list(ids)], links, min_size=20, min_weight=0.6) == [list(ids)]
 
 
+def test_prune_peripheral_peels_a_chain_of_weak_members() -> None:
+    """a10 hangs on a0 and on a11 by weak links; a11 hangs on a10 alone: a11 goes first, then a10."""
+    ids = tuple(f"a{i}" for i in range(13))
+    core = [(i, j) for i in range(10) for j in range(i + 1, 10)]
+    edges = core + [(0, 10), (10, 11), (1, 12), (2, 12)]
+    links = LinkArrays(
+        account_ids=ids, src=np.asarray([e[0] for e in edges]), dst=np.asarray([e[1] for e in edges]),
+        weight=np.asarray([1.0] * len(core) + [0.4, 0.4, 0.4, 0.4]),
+    )  # fmt: skip
+    (kept,) = prune_peripheral([list(ids)], links, min_size=10, min_weight=0.6)
+    assert set(kept) == set(ids) - {"a10", "a11"}  # a12 is tied by two links: it stays
+
+
 def test_attach_by_signature_brings_in_a_quiet_member_but_not_a_bystander() -> None:
     ids = tuple(f"a{i}" for i in range(14))
     core = list(range(10))

@@ -30,6 +30,23 @@ def test_scores_accounts_campaigns_and_populations() -> None:
     assert "vpn" in result.to_text() and result.to_dict()["feedback"] == {"flagged_confirmed_campaign": 1}
 
 
+def test_rank_check_fails_when_a_mostly_legitimate_cluster_outranks_a_campaign() -> None:
+    members = [MemberRow(f"a{i}", "C-1", 0.9, True) for i in range(4)]
+    members += [MemberRow(f"o{i}", "C-2", 0.8, True) for i in range(3)] + [MemberRow("a3", "C-2", 0.8, True)]
+    members = [m for m in members if not (m.account_id == "a3" and m.cluster_key == "C-1")]
+    members += [MemberRow("b0", "C-3", 0.7, True), MemberRow("b1", "C-3", 0.7, True)]
+    result = evaluate(_labels(), members)
+    # blue's best cluster is C-3 at rank 3; C-2, three quarters legitimate, ranks 2.
+    assert result.campaigns["blue"].best_rank == 3 and result.campaigns["red"].best_rank == 1
+    lead = result.top_legit_cluster
+    assert lead is not None and (lead.cluster, lead.rank, lead.size, lead.legitimate_share) == ("C-2", 2, 4, 0.75)
+    assert not result.ranks_ok and "rank check: FAILED" in result.to_text()
+    ordered = evaluate(_labels(), [m if m.cluster_key != "C-2" else MemberRow(m.account_id, "C-2", 0.6, True)
+                                   for m in members])  # fmt: skip
+    assert ordered.ranks_ok and ordered.top_legit_cluster is not None and ordered.top_legit_cluster.rank == 3
+    assert "rank check: passed" in ordered.to_text()
+
+
 def test_read_labels_keeps_empty_campaigns_as_legitimate(tmp_path: Path) -> None:
     path = tmp_path / "labels.csv"
     path.write_text("account_id,campaign,population\nx,,individual\ny,red,red\n", encoding="utf-8")

@@ -27,6 +27,10 @@ from graph.detection.params import DetectionParams
         ({"min_cluster_size": "three"}, "min_cluster_size:"),
         ({"leiden_gamma": True}, "leiden_gamma:"),
         ({"standalone_families": {"payment": "yes"}}, "standalone_families.payment:"),
+        ({"signals": {"nope": {"weight": 1}}}, "nope"),
+        ({"signals": {"bans": {"slope": 1}}}, "signals.bans:"),
+        ({"signals": {"bans": {"weight": "high"}}}, "signals.bans.weight:"),
+        ({"group_caps": {"infrastructure": "all"}}, "group_caps.infrastructure:"),
     ],
 )
 def test_wrong_names_and_types_are_refused_naming_the_field(bad: dict[str, Any], named: str) -> None:
@@ -45,3 +49,8 @@ def test_json_values_are_taken_as_the_field_types() -> None:
     assert params.kinds["device"] == DetectionParams().kinds["device"]
     assert params.signature_min_members == {"device": 4}
     assert DetectionParams.from_dict(params.to_dict()) == params
+    tuned = DetectionParams.from_dict({"signals": {"private_templates": {"weight": 0.2, "high": 1}}})
+    assert tuned.signals["private_templates"].weight == 0.2 and tuned.signals["private_templates"].high == 1.0
+    assert tuned.signals["private_templates"].low == DetectionParams().signals["private_templates"].low
+    assert tuned.signals["bans"] == DetectionParams().signals["bans"]
+    assert DetectionParams.from_dict(tuned.to_dict()) == tuned

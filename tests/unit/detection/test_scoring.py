@@ -13,6 +13,7 @@ from graph.detection.features import (
     replacements,
     signup_bursts,
 )
+from graph.detection.params import DetectionParams, default_signals
 from graph.detection.scoring import SIGNALS, score_cluster, soft_cap
 
 H = 3600
@@ -75,7 +76,7 @@ INFRA_SIGNALS = {s.name for s in SIGNALS if s.group == "infrastructure"}
 
 
 def _score(members: list[dict[str, Any]]) -> Any:
-    return score_cluster(cluster_profile(members, MODELS), flag_threshold=0.5, min_flag_size=3)
+    return score_cluster(cluster_profile(members, MODELS), DetectionParams())
 
 
 def test_signup_bursts_count_members_created_close_together() -> None:
@@ -167,8 +168,7 @@ def test_a_company_sharing_a_card_is_not_flagged() -> None:
 
 
 def test_small_clusters_are_never_flagged() -> None:
-    result = score_cluster(cluster_profile([_ring_member(i) for i in range(2)], MODELS), flag_threshold=0.5,
-                           min_flag_size=3)  # fmt: skip
+    result = score_cluster(cluster_profile([_ring_member(i) for i in range(2)], MODELS), DetectionParams())
     assert not result.flagged
 
 
@@ -183,3 +183,13 @@ def test_every_signal_reads_a_feature_the_profile_computes() -> None:
     for s in SIGNALS:
         if s.transform is None:
             assert s.feature in profile.features, s.name
+        assert not s.evidence or s.evidence in profile.evidence, s.name
+
+
+def test_every_signal_has_a_weight_and_ramp_in_the_parameters() -> None:
+    assert [s.name for s in SIGNALS] == list(default_signals())
+    assert all(name in default_signals() for s in SIGNALS for name in s.conditioned_on)
+    quieter = DetectionParams.from_dict({"signals": {"bans": {"weight": 0.0}}})
+    ring = cluster_profile([_ring_member(i) for i in range(12)], MODELS)
+    bans = {c.signal: c.contribution for c in score_cluster(ring, quieter).contributions}["bans"]
+    assert bans == 0.0 < {c.signal: c.contribution for c in score_cluster(ring, DetectionParams()).contributions}["bans"]

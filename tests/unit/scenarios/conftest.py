@@ -41,7 +41,12 @@ def test_config() -> ScenarioConfig:
 def drop(tmp_path_factory: pytest.TempPathFactory, test_config: ScenarioConfig) -> Drop:
     """The `test` preset written as CSV, with `population` and `campaign` joined onto every file."""
     out = tmp_path_factory.mktemp("drop")
-    summary = generate_drop(out, test_config, seed=SEED, fmt="csv")
+    return generate_and_read(out, test_config, SEED)
+
+
+def generate_and_read(out: Path, config: ScenarioConfig, seed: int) -> Drop:
+    """Generate a CSV drop and read it back with `population` and `campaign` joined onto every file."""
+    summary = generate_drop(out, config, seed=seed, fmt="csv")
     frames = {name: read_csv(out / f"{name}.csv") for name in DROP_FILES}
     labels = frames["labels"].set_index("account_id")
     for name in ("accounts", "billing", "sessions", "exchanges"):

@@ -10,6 +10,7 @@ import pytest
 
 from graph.scenarios import (
     LEGIT_POPULATIONS,
+    OPTIONAL_POPULATIONS,
     PRESET_NAMES,
     config_from_dict,
     config_to_dict,
@@ -35,7 +36,8 @@ def test_seed_preset_is_the_reported_case_at_scale_1() -> None:
 @pytest.mark.parametrize("name", PRESET_NAMES)
 def test_presets_have_every_population(name: str) -> None:
     sizes = resolve_sizes(preset(name))
-    assert all(sizes[pop].accounts > 0 for pop in LEGIT_POPULATIONS)
+    assert all(sizes[pop].accounts > 0 for pop in LEGIT_POPULATIONS if pop not in OPTIONAL_POPULATIONS)
+    assert all(sizes[pop].accounts == 0 for pop in OPTIONAL_POPULATIONS)  # switched on by scenario files only
     assert all(size.accounts >= 40 for pop, size in sizes.items() if pop not in LEGIT_POPULATIONS)
 
 
