@@ -21,6 +21,7 @@ import numpy as np
 from graph.detection.linkage import Memberships
 from graph.detection.params import DetectionParams
 from graph.driver import Graph, cypher
+from graph.timing import timed
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,13 @@ class LinkArrays:
     """Which accounts share which entities (kind -> CSR), for attaching members by signature entities."""
 
 
+def _components(n: int, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """The connected component of each of `n` items joined by `pairs` (igraph's, not a hand-written union-find)."""
+    if not pairs:
+        return np.arange(n)
+    return np.asarray(ig.Graph(n=n, edges=pairs).connected_components().membership)
+
+
 def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float) -> list[list[str]]:
     """Merge back communities that modularity split out of one tight group.
 
@@ -110,29 +118,13 @@ def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float
     cut: dict[tuple[int, int], float] = defaultdict(float)
     for i, j, x in zip(ls[across].tolist(), ld[across].tolist(), w[across].tolist(), strict=True):
         cut[(min(i, j), max(i, j))] += x
-    parent = list(range(len(groups)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     # Communities joined by any cross link form a neighbourhood; merging never leaves one, so each
     # neighbourhood is merged on its own (most communities have no neighbour at all).
     neighbourhood: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    hood = list(range(len(groups)))
-
-    def find(i: int) -> int:
-        while hood[i] != i:
-            hood[i] = hood[hood[i]]
-            i = hood[i]
-        return i
-
-    for i, j in cut:
-        hood[find(i)] = find(j)
+    hood = _components(len(groups), list(cut))
     for pair in cut:
-        neighbourhood[find(pair[0])].append(pair)
+        neighbourhood[int(hood[pair[0]])].append(pair)
+    merges: list[tuple[int, int]] = []
     for pairs in neighbourhood.values():
         local = {pair: cut[pair] for pair in pairs}
         vol = {i: float(volume[i]) for pair in pairs for i in pair}
@@ -140,7 +132,7 @@ def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float
             (a, b), x = max(local.items(), key=lambda kv: kv[1] / max(1e-9, min(vol[kv[0][0]], vol[kv[0][1]])))
             if x / max(1e-9, min(vol[a], vol[b])) < threshold:
                 break
-            parent[b] = a
+            merges.append((a, b))
             vol[a] += vol.pop(b)
             merged: dict[tuple[int, int], float] = defaultdict(float)
             for (p, q), y in local.items():
@@ -148,9 +140,10 @@ def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float
                 if p != q:
                     merged[(min(p, q), max(p, q))] += y
             local = merged
+    root = _components(len(groups), merges)
     out: dict[int, list[str]] = defaultdict(list)
     for g, accounts in enumerate(groups):
-        out[root(g)].extend(accounts)
+        out[int(root[g])].extend(accounts)
     return list(out.values())
 
 
@@ -282,38 +275,34 @@ def find_communities(
     """Project, run WCC and Leiden in GDS, drop the projection; merge over-split parts; return the communities."""
     name = projection_name(run_id)
     timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    counts = project(graph, name)
-    timings["project"] = time.perf_counter() - t0
+    with timed(timings, "project", digits=6):
+        counts = project(graph, name)
     try:
         if counts["nodes"] == 0:
             return CommunityResult(communities=(), stats={"projected_nodes": 0, "components": 0, "communities": 0})
-        t0 = time.perf_counter()
-        wcc = _group(_auto(graph, "detect_wcc", graph_name=name, concurrency=2), "component")
-        timings["wcc"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        leiden = _group(
-            _auto(
-                graph, "detect_leiden", graph_name=name, gamma=params.leiden_gamma, seed=params.leiden_seed,
-                max_levels=params.max_levels,
-            ),
-            "community",
-        )
-        timings["leiden"] = time.perf_counter() - t0
+        with timed(timings, "wcc", digits=6):
+            wcc = _group(_auto(graph, "detect_wcc", graph_name=name, concurrency=2), "component")
+        with timed(timings, "leiden", digits=6):
+            leiden = _group(
+                _auto(
+                    graph, "detect_leiden", graph_name=name, gamma=params.leiden_gamma, seed=params.leiden_seed,
+                    max_levels=params.max_levels,
+                ),
+                "community",
+            )
     finally:
         drop(graph, name)
     component_of = {a: c for c, accounts in wcc.items() for a in accounts}
     groups = list(leiden.values())
     if links is not None:
-        t0 = time.perf_counter()
-        groups = merge_oversplit(groups, links, params.merge_cut_share)
-        groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight)
-        groups, attached = attach_by_signature(
-            groups, links, kinds=params.signature_kinds, min_size=params.min_cluster_size,
-            exclusivity=params.signature_exclusivity, min_shared=params.signature_min_shared,
-            min_members=params.signature_min_members,
-        )  # fmt: skip
-        timings["merge"] = time.perf_counter() - t0
+        with timed(timings, "merge", digits=6):
+            groups = merge_oversplit(groups, links, params.merge_cut_share)
+            groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight)
+            groups, attached = attach_by_signature(
+                groups, links, kinds=params.signature_kinds, min_size=params.min_cluster_size,
+                exclusivity=params.signature_exclusivity, min_shared=params.signature_min_shared,
+                min_members=params.signature_min_members,
+            )  # fmt: skip
     communities = [
         Community(accounts=tuple(sorted(accounts)), component=next((component_of[a] for a in accounts if a in component_of), -1))
         for accounts in groups

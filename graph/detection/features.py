@@ -20,16 +20,11 @@ from graph.detection.coordination import identity_features, template_features
 from graph.detection.evidence import Evidence, iso_minute, share_of
 from graph.detection.params import DetectionParams
 from graph.driver import Graph
+from graph.drop.contract import CAPABILITIES  # the storage order of every cap_counts list
 
-CAPABILITIES: tuple[str, ...] = (
-    "reasoning", "coding", "agentic", "tool_use", "vision", "writing", "analysis", "chat", "other",
-)  # fmt: skip
 PREPAID_METHODS = frozenset({"prepaid_card", "virtual_card"})
 HOSTING_TYPES = frozenset({"hosting", "proxy"})
-BURST_HALF_WINDOW = 3 * 3600
-REPLACEMENT_WINDOW = 24 * 3600
 MIN_BACKGROUND_SPAN = 30 * 86400
-QUIET_HOURS = 6
 MIN_ACTIVE_HOURS_FOR_RHYTHM = 12
 EVIDENCE_PER_SIGNAL = 5
 PSEUDO_MEMBERS = 5
@@ -92,20 +87,24 @@ def chance_per_window(created: np.ndarray, window: float) -> float:
     return (len(t) - 1) * window / max(float(t.max() - t.min()), MIN_BACKGROUND_SPAN)
 
 
-def signup_bursts(created: np.ndarray, background_sigmas: float = 4.0) -> tuple[float, list[Evidence]]:
-    """Share of members created within 3 h of at least two other members, and more than chance gives a cluster of
-    this size (`background_sigmas` Poisson deviations above the expected count), and the burst windows."""
+def signup_bursts(
+    created: np.ndarray, background_sigmas: float = 4.0, window_hours: float = 6.0
+) -> tuple[float, list[Evidence]]:
+    """Share of members created within half of `window_hours` of at least two other members, and more than chance
+    gives a cluster of this size (`background_sigmas` Poisson deviations above the expected count), and the burst
+    windows."""
+    half_window = window_hours * 3600 / 2
     t = np.sort(created[~np.isnan(created)])
     if len(t) < 3:
         return 0.0, []
-    expected = chance_per_window(t, 2 * BURST_HALF_WINDOW)
+    expected = chance_per_window(t, 2 * half_window)
     need = max(2, math.ceil(expected + background_sigmas * math.sqrt(expected) + 1)) if expected > 0 else 2
-    lo = np.searchsorted(t, t - BURST_HALF_WINDOW, side="left")
-    hi = np.searchsorted(t, t + BURST_HALF_WINDOW, side="right")
+    lo = np.searchsorted(t, t - half_window, side="left")
+    hi = np.searchsorted(t, t + half_window, side="right")
     in_burst = (hi - lo - 1) >= need
     windows: list[list[float]] = []
     for value in t[in_burst]:
-        if windows and value - windows[-1][-1] <= BURST_HALF_WINDOW:
+        if windows and value - windows[-1][-1] <= half_window:
             windows[-1].append(value)
         else:
             windows.append([value])
@@ -122,8 +121,8 @@ def signup_bursts(created: np.ndarray, background_sigmas: float = 4.0) -> tuple[
     return share_of(in_burst.sum(), len(created)), evidence
 
 
-def replacements(members: Sequence[dict[str, Any]]) -> tuple[int, list[Evidence]]:
-    """Members created within 24 h after another member was banned or suspended (hydra replacements)."""
+def replacements(members: Sequence[dict[str, Any]], window_hours: float = 24.0) -> tuple[int, list[Evidence]]:
+    """Members created within `window_hours` after another member was banned or suspended (hydra replacements)."""
     bans = sorted(
         (m["status_changed_at"], m["account_id"])
         for m in members
@@ -138,7 +137,7 @@ def replacements(members: Sequence[dict[str, Any]]) -> tuple[int, list[Evidence]
         if created is None:
             continue
         i = int(np.searchsorted(ban_times, created, side="right")) - 1
-        if i >= 0 and created - ban_times[i] <= REPLACEMENT_WINDOW and bans[i][1] != m["account_id"]:
+        if i >= 0 and created - ban_times[i] <= window_hours * 3600 and bans[i][1] != m["account_id"]:
             found.append((created - ban_times[i], bans[i][1], m["account_id"]))
     found.sort()
     evidence = [
@@ -153,8 +152,9 @@ def replacements(members: Sequence[dict[str, Any]]) -> tuple[int, list[Evidence]
     return len(found), evidence
 
 
-def quiet_share(hours: Sequence[int] | None, counts: Sequence[int] | None) -> float | None:
-    """Share of an account's exchanges in its quietest 6 consecutive hours of the UTC day (None if too sparse)."""
+def quiet_share(hours: Sequence[int] | None, counts: Sequence[int] | None, quiet_hours: int = 6) -> float | None:
+    """Share of an account's exchanges in its quietest `quiet_hours` consecutive hours of the UTC day (None if too
+    sparse)."""
     if not hours or len(hours) < MIN_ACTIVE_HOURS_FOR_RHYTHM:
         return None
     h = np.asarray(hours, dtype=np.int64) % 24
@@ -163,7 +163,7 @@ def quiet_share(hours: Sequence[int] | None, counts: Sequence[int] | None) -> fl
     total = by_hour.sum()
     if total <= 0:
         return None
-    window = np.convolve(np.concatenate([by_hour, by_hour[: QUIET_HOURS - 1]]), np.ones(QUIET_HOURS), "valid")
+    window = np.convolve(np.concatenate([by_hour, by_hour[: quiet_hours - 1]]), np.ones(quiet_hours), "valid")
     return float(window[:24].min() / total)
 
 
@@ -369,7 +369,9 @@ def _network_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     ]
 
 
-def _traffic_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]]) -> str:
+def _traffic_features(
+    members: Sequence[dict[str, Any]], f: dict[str, float], ev: dict[str, list[Evidence]], quiet_hours: int
+) -> str:
     caps = np.zeros(len(CAPABILITIES))
     for m in members:
         c = m.get("cap_counts")
@@ -387,7 +389,7 @@ def _traffic_features(members: Sequence[dict[str, Any]], f: dict[str, float], ev
     f["capability_concentration"] = float(top[:2].sum())
     dominant = CAPABILITIES[int(np.argmax(caps))] if total > 0 else ""
     f["dominant_capability_share"] = float(top[0])
-    quiet = [q for m in members if (q := quiet_share(m.get("hours"), m.get("hour_counts"))) is not None]
+    quiet = [q for m in members if (q := quiet_share(m.get("hours"), m.get("hour_counts"), quiet_hours)) is not None]
     f["rhythm_accounts"] = float(len(quiet))
     f["quiet_hours_share"] = float(np.mean(quiet)) if quiet else -1.0
     if quiet:
@@ -422,17 +424,17 @@ def cluster_profile(
     f: dict[str, float] = {"size": float(len(members))}
     ev: dict[str, list[Evidence]] = {}
     created = np.asarray([m["created_at"] if m.get("created_at") is not None else np.nan for m in members], dtype=float)
-    f["signup_burst_share"], ev["signup_burst"] = signup_bursts(created, p.burst_background_sigmas)
+    f["signup_burst_share"], ev["signup_burst"] = signup_bursts(created, p.burst_background_sigmas, p.burst_window_hours)
     banned = sum(1 for m in members if m.get("status") in ("banned", "suspended"))
     f["banned_share"] = share_of(banned, len(members))
-    replaced, ev["replacements"] = replacements(members)
+    replaced, ev["replacements"] = replacements(members, p.replacement_window_hours)
     # A large cluster of ordinary accounts has ordinary bans and a sign-up or two the next day by chance.
-    chance = banned * chance_per_window(created, REPLACEMENT_WINDOW)
+    chance = banned * chance_per_window(created, p.replacement_window_hours * 3600)
     f["replacement_share"] = share_of(max(0.0, replaced - chance), len(members))
     _payment_features(members, f, ev)
     _network_features(members, f, ev)
     identity_features(members, f, ev)
-    dominant = _traffic_features(members, f, ev)
+    dominant = _traffic_features(members, f, ev, p.quiet_hours)
     template_features(
         members, f, ev, exclusivity=p.private_template_exclusivity, min_members=p.private_template_min_members,
         groups=template_groups,

@@ -30,6 +30,7 @@ from graph.detection.behaviour import (
 from graph.detection.params import DetectionParams
 from graph.detection.rarity import rarity
 from graph.driver import Graph, cypher
+from graph.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -327,76 +328,72 @@ def build_links(graph: Graph, params: DetectionParams, progress: Progress | None
     members: dict[str, Memberships] = {}
     for n, (kind, spec) in enumerate(params.kinds.items()):
         tick(f"reading shared {kind}", 0.5 * n / len(params.kinds))
-        t0 = time.perf_counter()
-        members[kind] = fetch_memberships(graph, kind, max(spec.expand_cap, spec.enrich_cap), index)
-        timings[f"read_{kind}"] = time.perf_counter() - t0
+        with timed(timings, f"read_{kind}", digits=6):
+            members[kind] = fetch_memberships(graph, kind, max(spec.expand_cap, spec.enrich_cap), index)
         stats[f"entities_{kind}"] = len(members[kind].entity_ids)
 
     tick("expanding candidate pairs", 0.5)
-    t0 = time.perf_counter()
-    per_kind: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    per_kind_counts: dict[str, np.ndarray] = {}
-    for kind, spec in params.kinds.items():
-        keys, values = expand_pairs(members[kind], spec.expand_cap)
-        per_kind[kind] = sum_by_key(keys, values)
-        per_kind_counts[kind] = sum_by_key(keys, np.ones(len(keys)))[1]
-        stats[f"pairs_{kind}"] = len(per_kind[kind][0])
-    all_keys = [k for k, _ in per_kind.values() if len(k)]
-    for kind in params.lsh_kinds:
-        similar = lsh_pairs(
-            members[kind], bands=params.lsh_bands, rows=params.lsh_rows, neighbours=params.lsh_neighbours,
-            min_items=params.lsh_min_items, seed=params.leiden_seed,
-        )  # fmt: skip
-        stats[f"lsh_pairs_{kind}"] = len(similar)
-        all_keys.append(similar)
-    pairs = np.unique(np.concatenate(all_keys)) if all_keys else np.zeros(0, dtype=np.int64)
-    stats["candidate_pairs"] = len(pairs)
-    timings["expand"] = time.perf_counter() - t0
+    with timed(timings, "expand", digits=6):
+        per_kind: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        per_kind_counts: dict[str, np.ndarray] = {}
+        for kind, spec in params.kinds.items():
+            keys, values = expand_pairs(members[kind], spec.expand_cap)
+            per_kind[kind] = sum_by_key(keys, values)
+            per_kind_counts[kind] = sum_by_key(keys, np.ones(len(keys)))[1]
+            stats[f"pairs_{kind}"] = len(per_kind[kind][0])
+        all_keys = [k for k, _ in per_kind.values() if len(k)]
+        for kind in params.lsh_kinds:
+            similar = lsh_pairs(
+                members[kind], bands=params.lsh_bands, rows=params.lsh_rows, neighbours=params.lsh_neighbours,
+                min_items=params.lsh_min_items, seed=params.leiden_seed,
+            )  # fmt: skip
+            stats[f"lsh_pairs_{kind}"] = len(similar)
+            all_keys.append(similar)
+        pairs = np.unique(np.concatenate(all_keys)) if all_keys else np.zeros(0, dtype=np.int64)
+        stats["candidate_pairs"] = len(pairs)
 
     tick("scoring candidate pairs", 0.6)
-    t0 = time.perf_counter()
-    kind_scores: dict[str, np.ndarray] = {}
-    kind_counts: dict[str, np.ndarray] = {}
-    families: dict[str, str] = {}
-    for kind, spec in params.kinds.items():
-        raw = np.zeros(len(pairs))
-        count = np.zeros(len(pairs), dtype=np.int64)
-        keys, values = per_kind[kind]
-        if len(keys):
-            at = np.searchsorted(pairs, keys)
-            raw[at] += values
-            count[at] += per_kind_counts[kind].astype(np.int64)
-        extra, extra_count = enrich_pairs(pairs, members[kind], spec.expand_cap, spec.enrich_cap, len(index))
-        kind_scores[kind] = spec.weight * np.minimum(raw + extra, params.kind_saturation)
-        kind_counts[kind] = count + extra_count
-        families[kind] = spec.family
-    timings["enrich"] = time.perf_counter() - t0
+    with timed(timings, "enrich", digits=6):
+        kind_scores: dict[str, np.ndarray] = {}
+        kind_counts: dict[str, np.ndarray] = {}
+        families: dict[str, str] = {}
+        for kind, spec in params.kinds.items():
+            raw = np.zeros(len(pairs))
+            count = np.zeros(len(pairs), dtype=np.int64)
+            keys, values = per_kind[kind]
+            if len(keys):
+                at = np.searchsorted(pairs, keys)
+                raw[at] += values
+                count[at] += per_kind_counts[kind].astype(np.int64)
+            extra, extra_count = enrich_pairs(pairs, members[kind], spec.expand_cap, spec.enrich_cap, len(index))
+            kind_scores[kind] = spec.weight * np.minimum(raw + extra, params.kind_saturation)
+            kind_counts[kind] = count + extra_count
+            families[kind] = spec.family
 
     first = (pairs >> 32).astype(np.int64)
     second = (pairs & 0xFFFFFFFF).astype(np.int64)
-    t0 = time.perf_counter()
-    span = activity_span(graph)
-    if span is not None and len(pairs):
-        tick("comparing activity hours", 0.7)
-        involved, inverse = np.unique(np.concatenate([first, second]), return_inverse=True)
-        last_hour = span[1] // 3600
-        first_hour = max(span[0] // 3600, last_hour - 24 * 62)
-        bits = hour_bitsets(graph, [index.ids[int(a)] for a in involved], (first_hour, last_hour))
-        rows_a, rows_b = inverse[: len(first)], inverse[len(first) :]
-        kind_scores["hours"] = params.hours_weight * hour_similarity(bits, rows_a, rows_b, params.hours_min_active)
-        tick("comparing model pivots", 0.85)
-        models = new_models(graph, span)
-        movers = fast_pivots(graph, models, params.pivot_window_hours)
-        pivots = {i: move for account, move in movers.items() if (i := index.get(account)) is not None}
-        kind_scores["pivot"] = params.pivot_weight * pivot_similarity(pivots, first, second, params.pivot_sync_hours)
-        stats["new_models"] = len(models)
-        stats["fast_pivots"] = len(pivots)
-    else:
-        kind_scores["hours"] = np.zeros(len(pairs))
-        kind_scores["pivot"] = np.zeros(len(pairs))
-    families["hours"] = "behaviour"
-    families["pivot"] = "behaviour"
-    timings["behaviour"] = time.perf_counter() - t0
+    with timed(timings, "behaviour", digits=6):
+        span = activity_span(graph)
+        if span is not None and len(pairs):
+            tick("comparing activity hours", 0.7)
+            involved, inverse = np.unique(np.concatenate([first, second]), return_inverse=True)
+            last_hour = span[1] // 3600
+            first_hour = max(span[0] // 3600, last_hour - 24 * params.hours_window_days)
+            bits = hour_bitsets(graph, [index.ids[int(a)] for a in involved], (first_hour, last_hour))
+            rows_a, rows_b = inverse[: len(first)], inverse[len(first) :]
+            kind_scores["hours"] = params.hours_weight * hour_similarity(bits, rows_a, rows_b, params.hours_min_active)
+            tick("comparing model pivots", 0.85)
+            models = new_models(graph, span)
+            movers = fast_pivots(graph, models, params.pivot_window_hours)
+            pivots = {i: move for account, move in movers.items() if (i := index.get(account)) is not None}
+            kind_scores["pivot"] = params.pivot_weight * pivot_similarity(pivots, first, second, params.pivot_sync_hours)
+            stats["new_models"] = len(models)
+            stats["fast_pivots"] = len(pivots)
+        else:
+            kind_scores["hours"] = np.zeros(len(pairs))
+            kind_scores["pivot"] = np.zeros(len(pairs))
+        families["hours"] = "behaviour"
+        families["pivot"] = "behaviour"
 
     weight, eligible, anchored = combine(kind_scores, families, params, kind_counts)
     keep = eligible & (weight >= params.min_link_weight)

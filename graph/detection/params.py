@@ -115,6 +115,8 @@ class DetectionParams:
     """A first use of a new model within this many hours of its release counts as a fast pivot."""
     pivot_sync_hours: float = 6.0
     """Two fast pivots this close in time are synchronised."""
+    hours_window_days: int = 62
+    """Synchronised activity is compared over the last this many days of the graph's activity."""
     independence_bonus: float = 0.35
     """Each further independent family of evidence multiplies a pair's weight by (1 + this)."""
     family_min: float = 0.12
@@ -162,6 +164,13 @@ class DetectionParams:
     companies, labs and families show too)."""
     small_cluster_damping: float = 3.0
     """Raising contributions of a cluster of n accounts are multiplied by n / (n + this)."""
+    burst_window_hours: float = 6.0
+    """Members created within a window this wide (centred on each) can form a sign-up burst."""
+    replacement_window_hours: float = 24.0
+    """A member created this soon after another member's ban or suspension is a (hydra) replacement; the cluster
+    page marks replacements with the run's value."""
+    quiet_hours: int = 6
+    """The quietest this many consecutive hours of the UTC day measure round-the-clock activity."""
     burst_background_sigmas: float = 4.0
     """Sign-ups close together count as a burst only this many Poisson deviations above what chance gives a
     cluster of that size (a cluster of thousands of ordinary accounts has sign-ups hours apart by chance)."""

@@ -29,6 +29,7 @@ from graph.detection.linkage import LinkageResult, build_links, write_links
 from graph.detection.params import DetectionParams
 from graph.detection.scoring import ClusterScore, score_cluster
 from graph.driver import Graph, cypher
+from graph.timing import timed
 
 log = logging.getLogger(__name__)
 
@@ -137,51 +138,45 @@ def run_detection(
         return lambda name, share: _stage(progress, name, lo + (hi - lo) * share)
 
     _stage(progress, "linking accounts", 0.0)
-    t0 = time.perf_counter()
-    links = build_links(graph, params, sub(0.0, 0.4))
-    timings["linkage"] = time.perf_counter() - t0
+    with timed(timings, "linkage", digits=6):
+        links = build_links(graph, params, sub(0.0, 0.4))
     stats.update({f"link_{k}": v for k, v in links.stats.items()})
     timings.update({f"linkage_{k}": v for k, v in links.timings.items()})
 
     _stage(progress, "writing links", 0.4)
-    t0 = time.perf_counter()
-    write_links(graph, links)
-    timings["write_links"] = time.perf_counter() - t0
+    with timed(timings, "write_links", digits=6):
+        write_links(graph, links)
 
     _stage(progress, "finding communities (GDS)", 0.5)
-    t0 = time.perf_counter()
-    arrays = LinkArrays(
-        account_ids=links.account_ids, src=links.src, dst=links.dst, weight=links.weight, anchored=links.anchored,
-        memberships=links.memberships,
-    )
-    communities = find_communities(graph, run_id, params, arrays)
-    timings["communities"] = time.perf_counter() - t0
+    with timed(timings, "communities", digits=6):
+        arrays = LinkArrays(
+            account_ids=links.account_ids, src=links.src, dst=links.dst, weight=links.weight, anchored=links.anchored,
+            memberships=links.memberships,
+        )
+        communities = find_communities(graph, run_id, params, arrays)
     stats.update(communities.stats)
     timings.update({f"communities_{k}": v for k, v in communities.timings.items()})
 
     _stage(progress, "computing cluster features", 0.6)
-    t0 = time.perf_counter()
-    profiles = profile_communities(graph, communities, links, params)
-    timings["features"] = time.perf_counter() - t0
+    with timed(timings, "features", digits=6):
+        profiles = profile_communities(graph, communities, links, params)
 
     _stage(progress, "scoring clusters", 0.8)
-    t0 = time.perf_counter()
-    scores = [score_cluster(p, params) for p in profiles]
-    lineage = assign_lineage(
-        [c.accounts for c in communities.communities], previous, next_number=next_number,
-        carry_share=params.carry_share, merge_share=params.merge_share,
-    )  # fmt: skip
-    clusters = [
-        ClusterResult(key=entry.key, accounts=c.accounts, profile=p, score=s, lineage=entry)
-        for c, p, s, entry in zip(communities.communities, profiles, scores, lineage, strict=True)
-    ]
-    clusters.sort(key=lambda c: (-c.score.score, -c.score.raw, -len(c.accounts), c.key))
-    timings["scoring"] = time.perf_counter() - t0
+    with timed(timings, "scoring", digits=6):
+        scores = [score_cluster(p, params) for p in profiles]
+        lineage = assign_lineage(
+            [c.accounts for c in communities.communities], previous, next_number=next_number,
+            carry_share=params.carry_share, merge_share=params.merge_share,
+        )  # fmt: skip
+        clusters = [
+            ClusterResult(key=entry.key, accounts=c.accounts, profile=p, score=s, lineage=entry)
+            for c, p, s, entry in zip(communities.communities, profiles, scores, lineage, strict=True)
+        ]
+        clusters.sort(key=lambda c: (-c.score.score, -c.score.raw, -len(c.accounts), c.key))
 
     _stage(progress, "writing clusters to the graph", 0.9)
-    t0 = time.perf_counter()
-    write_clusters(graph, run_id, clusters, keep_runs)
-    timings["write_clusters"] = time.perf_counter() - t0
+    with timed(timings, "write_clusters", digits=6):
+        write_clusters(graph, run_id, clusters, keep_runs)
 
     stats["clusters"] = len(clusters)
     stats["flagged_clusters"] = sum(1 for c in clusters if c.score.flagged)

@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from graph.drop.contract import CAPABILITIES
 from graph.scenarios import catalog
-from graph.scenarios.config import CAPABILITIES, METHODS, PLANS, SCHEDULES, Population, Traffic
+from graph.scenarios.config import METHODS, PLANS, SCHEDULES, Population, Traffic
 
 STATUS_ACTIVE, STATUS_SUSPENDED, STATUS_BANNED = 0, 1, 2
 STATUSES: tuple[str, ...] = ("active", "suspended", "banned")

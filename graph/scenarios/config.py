@@ -14,9 +14,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-CAPABILITIES: tuple[str, ...] = (
-    "reasoning", "coding", "agentic", "tool_use", "vision", "writing", "analysis", "chat", "other",
-)
+from graph.drop.contract import CAPABILITIES
+
 SCHEDULES: tuple[str, ...] = ("diurnal", "office", "flat")
 PLANS: tuple[str, ...] = ("free", "build", "scale", "enterprise")
 METHODS: tuple[str, ...] = ("card", "prepaid_card", "virtual_card", "bank_transfer", "invoice")

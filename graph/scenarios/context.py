@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from graph.drop.contract import CAPABILITIES
 from graph.scenarios.accounts import (
     DAY,
     HOUR,
@@ -17,7 +18,7 @@ from graph.scenarios.accounts import (
     pick,
     traffic_columns,
 )
-from graph.scenarios.config import CAPABILITIES, Population, Traffic
+from graph.scenarios.config import Population, Traffic
 from graph.scenarios.world import World
 
 Built = tuple[AccountBlock, BillingBlock]

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.drop.contract import CAPABILITIES
 from graph.scenarios import catalog
 from graph.scenarios.accounts import (
     AccountBlock,
@@ -21,7 +22,7 @@ from graph.scenarios.accounts import (
     concat_blocks,
 )
 from graph.scenarios.campaigns import BatchSchedule, batch_schedule, build_campaign
-from graph.scenarios.config import CAPABILITIES, ScenarioConfig, Size, resolve_sizes
+from graph.scenarios.config import ScenarioConfig, Size, resolve_sizes
 from graph.scenarios.context import BuildContext, Built
 from graph.scenarios.encode import derive_key, hex_strings, opaque_ids, parse_iso
 from graph.scenarios.identity import make_unique

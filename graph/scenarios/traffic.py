@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from graph.drop.contract import CAPABILITIES
 from graph.scenarios import catalog
-from graph.scenarios.config import CAPABILITIES, SCHEDULES
+from graph.scenarios.config import SCHEDULES
 from graph.scenarios.encode import derive_key, hex_strings, opaque_ids, random_words
 from graph.scenarios.plan import Plan
 

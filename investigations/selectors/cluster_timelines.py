@@ -9,13 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.detection.params import DetectionParams
 from graph.reads import start_reads
 from investigations.models import Cluster
 from investigations.selectors.accounts import CAPABILITIES, hour_start
 from investigations.selectors.members import cluster_members, graph_cluster_id
 from investigations.selectors.page_cache import cached
-
-REPLACEMENT_HOURS = 72  # a sign-up this soon after a ban in the same cluster counts as a replacement
 
 
 @dataclass
@@ -39,13 +38,22 @@ class ClusterTimelines:
 
     @property
     def replacement_total(self) -> int:
-        """Sign-ups that came within REPLACEMENT_HOURS of a ban in the cluster."""
+        """Sign-ups that came within the run's replacement window after a ban in the cluster."""
         return sum(n for _, n in self.replacements)
 
     @property
     def ban_total(self) -> int:
         """Members banned."""
         return sum(n for _, n in self.bans)
+
+
+def _replacement_window_hours(cluster: Cluster) -> float:
+    """A sign-up this soon after a ban in the same cluster is a replacement: the rule its run scored with (the
+    default for a run whose stored parameters this version cannot read)."""
+    try:
+        return DetectionParams.from_dict(cluster.run.params).replacement_window_hours
+    except ValueError:
+        return DetectionParams().replacement_window_hours
 
 
 def cluster_timelines(cluster: Cluster) -> ClusterTimelines:
@@ -71,7 +79,7 @@ def _timelines(cluster: Cluster) -> ClusterTimelines:
     signups: dict[dt.date, int] = defaultdict(int)
     replacements: dict[dt.date, int] = defaultdict(int)
     bans: dict[dt.date, int] = defaultdict(int)
-    window = dt.timedelta(hours=REPLACEMENT_HOURS)
+    window = dt.timedelta(hours=_replacement_window_hours(cluster))
     for m in members:
         created = m.get("created_at")
         if created is not None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from graph.detection.params import DetectionParams
+from graph.detection.scoring import SIGNALS
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,11 @@ def test_json_values_are_taken_as_the_field_types() -> None:
     assert tuned.signals["private_templates"].low == DetectionParams().signals["private_templates"].low
     assert tuned.signals["bans"] == DetectionParams().signals["bans"]
     assert DetectionParams.from_dict(tuned.to_dict()) == tuned
+
+
+def test_every_scored_signal_takes_its_weight_and_ramp_from_the_params() -> None:
+    """The README's claim, checked: a signal's weight and ramp are `DetectionParams.signals` rows, and the windows
+    the features read (bursts, replacements, quiet hours, synchronised hours) are fields too."""
+    assert {s.name for s in SIGNALS} == set(DetectionParams().signals)
+    fields = set(DetectionParams().to_dict())
+    assert {"burst_window_hours", "replacement_window_hours", "quiet_hours", "hours_window_days"} <= fields
