@@ -43,7 +43,7 @@ from investigations.models import REASON_REQUIRED, Case, CaseStatus, Cluster, Cl
 from investigations.permissions import role_required
 from investigations.roles import CASE_MANAGERS, READERS, Role, has_role
 from investigations.selectors import cases as selectors
-from investigations.services import case_work
+from investigations.services import case_work, case_workflow
 from investigations.services import cases as services
 from investigations.services.cases import CaseError, CasePermissionError
 
@@ -119,7 +119,7 @@ def case_bulk_assign(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         ids = [c.pk for c in form.cleaned_data["cases"]]
         assignee = form.cleaned_data["assignee"]
-        _perform(request, lambda: services.bulk_assign(ids, assignee, by=request.user),
+        _perform(request, lambda: case_workflow.bulk_assign(ids, assignee, by=request.user),
                  f"{len(ids)} case{'s' if len(ids) != 1 else ''} assigned to {assignee or 'nobody'}.")  # fmt: skip
     else:
         _form_errors(request, form)
@@ -260,7 +260,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     case, form = _case(pk), TransitionForm(request.POST)
     if form.is_valid():
         target = form.cleaned_data["status"]
-        _perform(request, lambda: services.transition_case(case, target, by=request.user, reason=form.cleaned_data["reason"],
+        _perform(request, lambda: case_workflow.transition_case(case, target, by=request.user, reason=form.cleaned_data["reason"],
                                                              actioned_accounts=form.accounts()),
                  f"Case moved to {target}.")  # fmt: skip
     else:
@@ -275,7 +275,7 @@ def case_assign(request: HttpRequest, pk: int) -> HttpResponse:
     case, form = _case(pk), AssignForm(request.POST)
     if form.is_valid():
         assignee = form.cleaned_data["assignee"]
-        _perform(request, lambda: services.assign_case(case, assignee, by=request.user),
+        _perform(request, lambda: case_workflow.assign_case(case, assignee, by=request.user),
                  f"Assigned to {assignee.get_username()}." if assignee else "Unassigned.")  # fmt: skip
     else:
         _form_errors(request, form)
@@ -289,7 +289,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case, form = _case(pk), DetailsForm(request.POST)
     if form.is_valid():
         _perform(
-            request, lambda: services.update_case(case, by=request.user, **form.changes()), "Details saved."
+            request, lambda: case_workflow.update_case(case, by=request.user, **form.changes()), "Details saved."
         )
     else:
         _form_errors(request, form)
@@ -375,7 +375,7 @@ def case_alert_ack(request: HttpRequest, pk: int, alert_id: int) -> HttpResponse
     form = AcknowledgeForm(request.POST)
     form.is_valid()
     add = bool(form.cleaned_data.get("add_accounts"))
-    _perform(request, lambda: services.acknowledge_alert(alert, by=request.user, add_accounts_to_case=add),
+    _perform(request, lambda: case_workflow.acknowledge_alert(alert, by=request.user, add_accounts_to_case=add),
              "Alert acknowledged." + (" Its accounts are now in the case." if add else ""))  # fmt: skip
     return _back(pk, "#alerts")
 

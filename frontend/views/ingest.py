@@ -16,6 +16,8 @@ from investigations.permissions import role_required
 from investigations.roles import Role
 from investigations.selectors import ingest as selectors
 from investigations.services import ingest as services
+from investigations.services import ingest_paths as paths
+from investigations.services import ingest_schedules as schedules
 
 JOBS_SHOWN = 100
 
@@ -60,7 +62,7 @@ def ingest_jobs(request: HttpRequest) -> HttpResponse:
         "schedules": selectors.ingest_schedules(),
         "start_form": StartJobForm(),
         "schedule_form": ScheduleForm(),
-        "ingest_root": services.ingest_root(),
+        "ingest_root": paths.ingest_root(),
         "active": any(j.status in (JobStatus.QUEUED, JobStatus.RUNNING) for j in jobs),
     }
     return render(request, "frontend/ingest/jobs.html", context)
@@ -115,7 +117,7 @@ def _queue_job(request: HttpRequest, start: Callable[[], IngestJob]) -> HttpResp
     """Start a job, say so (or why the path was refused) and go back to the job list."""
     try:
         job = start()
-    except services.PathRefused as exc:
+    except paths.PathRefused as exc:
         messages.error(request, f"Refused: {exc}")
         return redirect("ingest-jobs")
     messages.success(request, f"Ingest job #{job.pk} queued.")
@@ -135,8 +137,8 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
         )
         return redirect("ingest-jobs")
     try:
-        schedule = services.create_schedule(**form.cleaned_data, by=request.user)  # type: ignore[arg-type]
-    except (services.PathRefused, ValueError) as exc:
+        schedule = schedules.create_schedule(**form.cleaned_data, by=request.user)  # type: ignore[arg-type]
+    except (paths.PathRefused, ValueError) as exc:
         messages.error(request, f"Refused: {exc}")
         return redirect("ingest-jobs")
     messages.success(request, f"Schedule {schedule.name!r} created.")
@@ -148,7 +150,7 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
 def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause a running schedule or resume a paused one."""
     schedule = _schedule(pk)
-    services.set_schedule_enabled(schedule, not schedule.enabled)
+    schedules.set_schedule_enabled(schedule, not schedule.enabled)
     messages.success(request, f"Schedule {schedule.name!r} {'resumed' if schedule.enabled else 'paused'}.")
     return redirect("ingest-jobs")
 
@@ -158,6 +160,6 @@ def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a schedule (its jobs stay in the list)."""
     schedule = _schedule(pk)
-    services.delete_schedule(schedule)
+    schedules.delete_schedule(schedule)
     messages.success(request, f"Schedule {schedule.name!r} deleted.")
     return redirect("ingest-jobs")

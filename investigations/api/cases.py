@@ -28,7 +28,7 @@ from investigations.models import AuditEvent, Case, Cluster, ClusterProposal
 from investigations.permissions import IsAdmin, IsCaseManager, IsReader
 from investigations.selectors import case_evidence
 from investigations.selectors import cases as selectors
-from investigations.services import case_work
+from investigations.services import case_work, case_workflow
 from investigations.services import cases as services
 from investigations.services.cases import CaseError, CasePermissionError
 
@@ -132,7 +132,7 @@ class CaseViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = _valid(s.CaseUpdateSerializer, request.data)
-        case = services.update_case(self._case(), by=request.user, **data)
+        case = case_workflow.update_case(self._case(), by=request.user, **data)
         return Response(s.CaseSerializer(selectors.get_case(case.pk)).data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -152,7 +152,7 @@ class CaseViewSet(
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str) -> Response:
         data = _valid(s.TransitionSerializer, request.data)
-        case = services.transition_case(
+        case = case_workflow.transition_case(
             self._case(), data["status"], by=request.user, reason=data["reason"],
             actioned_accounts=data["actioned_accounts"],
         )  # fmt: skip
@@ -162,21 +162,21 @@ class CaseViewSet(
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str) -> Response:
         data = _valid(s.AssignSerializer, request.data)
-        case = services.assign_case(self._case(), data["assignee"], by=request.user)
+        case = case_workflow.assign_case(self._case(), data["assignee"], by=request.user)
         return Response(s.CaseSerializer(selectors.get_case(case.pk)).data)
 
     @extend_schema(summary="Assign several cases at once", request=s.BulkAssignSerializer, responses=s.CountSerializer)
     @action(detail=False, methods=["post"], url_path="bulk-assign")
     def bulk_assign(self, request: Request) -> Response:
         data = _valid(s.BulkAssignSerializer, request.data)
-        return Response({"changed": services.bulk_assign(data["cases"], data["assignee"], by=request.user)})
+        return Response({"changed": case_workflow.bulk_assign(data["cases"], data["assignee"], by=request.user)})
 
     @extend_schema(summary="Record enforcement on more accounts of an actioned case", request=s.AccountIdsSerializer,
                    responses=s.AccountListSerializer)  # fmt: skip
     @action(detail=True, methods=["post"], url_path="action-accounts")
     def action_accounts(self, request: Request, pk: str) -> Response:
         data = _valid(s.AccountIdsSerializer, request.data)
-        return Response({"accounts": services.action_accounts(self._case(), data["account_ids"], by=request.user)})
+        return Response({"accounts": case_workflow.action_accounts(self._case(), data["account_ids"], by=request.user)})
 
     # ------------------------------------------------------------ evidence
 
@@ -277,7 +277,7 @@ class CaseViewSet(
     def acknowledge(self, request: Request, pk: str, alert_id: str) -> Response:
         alert = get_object_or_404(self._case().alerts, pk=int(alert_id))
         data = _valid(s.AcknowledgeSerializer, request.data)
-        alert = services.acknowledge_alert(alert, by=request.user, add_accounts_to_case=data["add_accounts"])
+        alert = case_workflow.acknowledge_alert(alert, by=request.user, add_accounts_to_case=data["add_accounts"])
         return Response(s.CaseAlertSerializer(alert).data)
 
     @extend_schema(summary="The case's audit log, in order", responses=s.AuditEventSerializer(many=True))

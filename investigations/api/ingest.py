@@ -16,6 +16,8 @@ from investigations.models import IngestJob, IngestSchedule
 from investigations.permissions import IsAdmin
 from investigations.selectors import ingest as selectors
 from investigations.services import ingest as services
+from investigations.services import ingest_paths as paths
+from investigations.services import ingest_schedules as schedules
 
 
 class IngestJobSerializer(serializers.ModelSerializer[IngestJob]):
@@ -66,7 +68,7 @@ class IngestJobViewSet(
                 by=request.user,  # type: ignore[arg-type]
                 run_detection=incoming.validated_data["run_detection"],
             )
-        except services.PathRefused as exc:
+        except paths.PathRefused as exc:
             raise ValidationError({"drop_path": [str(exc)]}) from exc
         return Response(IngestJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
@@ -112,16 +114,16 @@ class IngestScheduleViewSet(
     def perform_create(self, serializer: serializers.BaseSerializer[IngestSchedule]) -> None:
         data = serializer.validated_data  # type: ignore[attr-defined]
         try:
-            serializer.instance = services.create_schedule(
+            serializer.instance = schedules.create_schedule(
                 name=data["name"],
                 folder=data["folder"],
                 interval_minutes=data.get("interval_minutes", 15),
                 run_detection=data.get("run_detection", False),
                 by=self.request.user,  # type: ignore[arg-type]
             )
-        except services.ScheduleInvalid as exc:
+        except schedules.ScheduleInvalid as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
-        except services.PathRefused as exc:
+        except paths.PathRefused as exc:
             raise ValidationError({"folder": [str(exc)]}) from exc
 
     def perform_update(self, serializer: serializers.BaseSerializer[IngestSchedule]) -> None:
@@ -131,7 +133,7 @@ class IngestScheduleViewSet(
                 {"detail": ["only `enabled` can be changed; delete and recreate a schedule"]}
             )
         if "enabled" in data:
-            services.set_schedule_enabled(serializer.instance, data["enabled"])  # type: ignore[arg-type]
+            schedules.set_schedule_enabled(serializer.instance, data["enabled"])  # type: ignore[arg-type]
 
     def perform_destroy(self, instance: IngestSchedule) -> None:
-        services.delete_schedule(instance)
+        schedules.delete_schedule(instance)

@@ -17,18 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from investigations.models import (
-    REASON_REQUIRED,
-    TRANSITIONS,
     AuditAction,
     AuditEvent,
     Case,
     CaseAccount,
-    CaseAlert,
     CaseCluster,
     CasePriority,
     CaseStatus,
     Cluster,
-    RegrowthAlert,
 )
 from investigations.roles import CASE_MANAGERS, READERS, has_role
 from investigations.selectors.case_evidence import (
@@ -107,7 +103,7 @@ def require_assignable(user: AbstractBaseUser | None) -> None:
         raise CaseError(f"{user.get_username()} holds no role on the platform and cannot be assigned.")
 
 
-def _clean_tags(tags: Iterable[str]) -> list[str]:
+def clean_tags(tags: Iterable[str]) -> list[str]:
     cleaned: list[str] = []
     for tag in tags:
         tag = str(tag).strip()
@@ -120,7 +116,7 @@ def _clean_tags(tags: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _clean_account_ids(account_ids: Iterable[str]) -> list[str]:
+def clean_account_ids(account_ids: Iterable[str]) -> list[str]:
     ids = sorted({str(a).strip() for a in account_ids if str(a).strip()})
     bad = [a for a in ids if not ACCOUNT_ID.match(a)]
     if bad:
@@ -135,7 +131,7 @@ def touch_case(case: Case) -> None:
     case.save(update_fields=["updated_at"])
 
 
-def _locked(case: Case) -> Case:
+def locked(case: Case) -> Case:
     """The case row locked for this transaction (PostgreSQL), fresh from the database."""
     return Case.objects.select_for_update().get(pk=case.pk)
 
@@ -153,7 +149,7 @@ def _snapshot_cluster(cluster: Cluster) -> dict[str, Any]:
         raise _evidence_error(exc) from exc
 
 
-def _snapshot_accounts(account_ids: list[str]) -> dict[str, dict[str, Any]]:
+def snapshot_accounts(account_ids: list[str]) -> dict[str, dict[str, Any]]:
     try:
         return account_snapshots(account_ids)
     except Exception as exc:  # noqa: BLE001
@@ -199,7 +195,7 @@ def _store_cluster(case: Case, cluster: Cluster, snapshot: dict[str, Any], by: U
     return cc
 
 
-def _store_accounts(case: Case, snapshots: dict[str, dict[str, Any]], by: User) -> list[CaseAccount]:
+def store_accounts(case: Case, snapshots: dict[str, dict[str, Any]], by: User) -> list[CaseAccount]:
     existing = set(case.case_accounts.values_list("account_id", flat=True))
     new_ids = [a for a in snapshots if a not in existing]
     if not new_ids:
@@ -244,14 +240,14 @@ def open_case(
     keys = [c.key for c in clusters]
     if len(set(keys)) != len(keys):
         raise CaseError("The same cluster was given twice.")
-    ids = _clean_account_ids(account_ids)
-    clean_tags = _clean_tags(tags)
+    ids = clean_account_ids(account_ids)
+    tag_list = clean_tags(tags)
     title = title.strip() or (f"Cluster {keys[0]}" if keys else f"Account {ids[0]}")
     # Freeze before writing: graph reads can be slow and must not hold the database's write lock.
     cluster_snaps = [(c, _snapshot_cluster(c)) for c in clusters]
     members = {m for _, snap in cluster_snaps for m in member_ids(snap)}
     direct = [a for a in ids if a not in members]
-    account_snaps = _snapshot_accounts(direct) if direct else {}
+    account_snaps = snapshot_accounts(direct) if direct else {}
     with transaction.atomic():
         case = Case.objects.create(
             title=title[:200],
@@ -259,7 +255,7 @@ def open_case(
             priority=priority,
             assignee=as_assignee(assignee),
             due_date=due_date,
-            tags=clean_tags,
+            tags=tag_list,
             created_by=as_user(by),
         )
         record_audit(
@@ -273,7 +269,7 @@ def open_case(
                 "priority": case.priority,
                 "assignee": username_of(assignee),
                 "due_date": due_date.isoformat() if due_date else None,
-                "tags": clean_tags,
+                "tags": tag_list,
                 "clusters": keys,
                 "accounts": ids,
             },
@@ -281,7 +277,7 @@ def open_case(
         for cluster, snap in cluster_snaps:
             _store_cluster(case, cluster, snap, by)
         if account_snaps:
-            _store_accounts(case, account_snaps, by)
+            store_accounts(case, account_snaps, by)
     return case
 
 
@@ -296,7 +292,7 @@ def add_cluster(case: Case, cluster: Cluster, *, by: User) -> CaseCluster:
     require_accepts_evidence(case)
     snapshot = _snapshot_cluster(cluster)
     with transaction.atomic():
-        case = _locked(case)
+        case = locked(case)
         require_accepts_evidence(case)
         cc = _store_cluster(case, cluster, snapshot, by)
         touch_case(case)
@@ -307,222 +303,21 @@ def add_accounts(case: Case, account_ids: Sequence[str], *, by: User) -> list[Ca
     """Add accounts to a case directly, freezing their facts and every entity they use."""
     require_case_manager(by)
     require_accepts_evidence(case)
-    ids = _clean_account_ids(account_ids)
+    ids = clean_account_ids(account_ids)
     if not ids:
         raise CaseError("Give at least one account id.")
     existing = set(case.case_accounts.values_list("account_id", flat=True))
     ids = [a for a in ids if a not in existing]
     if not ids:
         raise CaseError("Those accounts are already in the case.")
-    snapshots = _snapshot_accounts(ids)
+    snapshots = snapshot_accounts(ids)
     with transaction.atomic():
-        case = _locked(case)
-        rows = _store_accounts(case, snapshots, by)
+        case = locked(case)
+        rows = store_accounts(case, snapshots, by)
         touch_case(case)
     return rows
 
 
 # ---------------------------------------------------------------- details, assignment, workflow
 
-EDITABLE_FIELDS = ("title", "description", "priority", "due_date", "tags")
 
-
-def update_case(case: Case, *, by: User, **changes: Any) -> Case:
-    """Change a case's title, description, priority, due date or tags."""
-    require_case_manager(by)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise CaseError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
-    if "priority" in changes and changes["priority"] not in CasePriority.values:
-        raise CaseError(f"Unknown priority {changes['priority']!r}; choose one of {', '.join(CasePriority.values)}.")
-    if "tags" in changes:
-        changes["tags"] = _clean_tags(changes["tags"] or [])
-    if "title" in changes:
-        changes["title"] = str(changes["title"] or "").strip()[:200]
-        if not changes["title"]:
-            raise CaseError("A case needs a title.")
-    with transaction.atomic():
-        case = _locked(case)
-        before: dict[str, Any] = {}
-        after: dict[str, Any] = {}
-        for name, value in changes.items():
-            old = getattr(case, name)
-            if old == value:
-                continue
-            before[name] = old.isoformat() if isinstance(old, date) else old
-            after[name] = value.isoformat() if isinstance(value, date) else value
-            setattr(case, name, value)
-        if not after:
-            return case
-        case.updated_at = timezone.now()
-        case.save()
-        record_audit(case, by, AuditAction.DETAILS_CHANGED, f"Changed {', '.join(sorted(after))}", before=before, after=after)
-    return case
-
-
-def assign_case(case: Case, assignee: AbstractBaseUser | None, *, by: User) -> Case:
-    """Give a case to someone (or nobody)."""
-    require_case_manager(by)
-    require_assignable(assignee)
-    with transaction.atomic():
-        case = _locked(case)
-        before = username_of(case.assignee)
-        after = username_of(assignee)
-        if before == after:
-            return case
-        case.assignee = as_assignee(assignee)
-        case.updated_at = timezone.now()
-        case.save(update_fields=["assignee", "updated_at"])
-        record_audit(
-            case,
-            by,
-            AuditAction.ASSIGNED,
-            f"Assigned to {after}" if after else "Unassigned",
-            before={"assignee": before},
-            after={"assignee": after},
-        )
-    return case
-
-
-def bulk_assign(case_ids: Sequence[int], assignee: AbstractBaseUser | None, *, by: User) -> int:
-    """Assign several cases at once (one audit event per case that changed); returns how many changed."""
-    require_case_manager(by)
-    require_assignable(assignee)
-    cases = list(Case.objects.filter(pk__in=set(case_ids)))
-    missing = set(case_ids) - {c.pk for c in cases}
-    if missing:
-        raise CaseError(f"No such case: #{min(missing)}.")
-    changed = 0
-    with transaction.atomic():
-        for case in cases:
-            if username_of(case.assignee) != username_of(assignee):
-                assign_case(case, assignee, by=by)
-                changed += 1
-    return changed
-
-
-def transition_case(
-    case: Case,
-    to: str,
-    *,
-    by: User,
-    reason: str = "",
-    actioned_accounts: Sequence[str] | None = None,
-) -> Case:
-    """Move a case along its workflow (TRANSITIONS); `actioned` records which accounts were actioned."""
-    require_case_manager(by)
-    if to not in CaseStatus.values:
-        raise CaseError(f"Unknown status {to!r}; statuses are {', '.join(CaseStatus.values)}.")
-    target = CaseStatus(to)
-    reason = reason.strip()
-    with transaction.atomic():
-        case = _locked(case)
-        current = CaseStatus(case.status)
-        allowed = TRANSITIONS[current]
-        if target not in allowed:
-            options = ", ".join(s.value for s in allowed) or "none"
-            raise CaseError(
-                f"A case cannot go from {current.value} to {target.value}; from {current.value} it can go to: {options}."
-            )
-        if (current, target) in REASON_REQUIRED and not reason:
-            raise CaseError(f"Moving a case from {current.value} to {target.value} needs a reason.")
-        now = timezone.now()
-        actioned: list[str] = []
-        if target == CaseStatus.ACTIONED:
-            actioned = _mark_actioned(case, actioned_accounts, by=by, now=now)
-            case.actioned_at = now
-        if target == CaseStatus.CLOSED:
-            case.closed_at = now
-        if current == CaseStatus.CLOSED:
-            case.closed_at = None
-        case.status = target
-        case.updated_at = now
-        case.save(update_fields=["status", "actioned_at", "closed_at", "updated_at"])
-        after: dict[str, Any] = {"status": target.value}
-        if reason:
-            after["reason"] = reason
-        if actioned:
-            after["actioned_accounts"] = actioned
-        record_audit(
-            case,
-            by,
-            AuditAction.STATUS_CHANGED,
-            f"Status {current.value} → {target.value}" + (f": {reason}" if reason else ""),
-            before={"status": current.value},
-            after=after,
-        )
-    return case
-
-
-def _mark_actioned(case: Case, account_ids: Sequence[str] | None, *, by: User, now: Any) -> list[str]:
-    """Record enforcement on the case's accounts (all not yet actioned when `account_ids` is None)."""
-    pending = case.case_accounts.filter(actioned_at__isnull=True)
-    if account_ids is not None:
-        wanted = set(_clean_account_ids(account_ids))
-        held = set(case.case_accounts.values_list("account_id", flat=True))
-        outside = sorted(wanted - held)
-        if outside:
-            raise CaseError(f"Account {outside[0]} is not in case #{case.pk}; only the case's accounts can be actioned.")
-        pending = pending.filter(account_id__in=wanted)
-    ids = sorted(pending.values_list("account_id", flat=True))
-    if not ids:
-        raise CaseError("Choose at least one of the case's accounts that has not been actioned yet.")
-    pending.update(actioned_at=now, actioned_by=as_user(by))
-    record_audit(
-        case,
-        by,
-        AuditAction.ACCOUNTS_ACTIONED,
-        f"{len(ids)} account{'s' if len(ids) != 1 else ''} actioned",
-        after={"accounts": ids},
-    )
-    return ids
-
-
-def action_accounts(case: Case, account_ids: Sequence[str] | None, *, by: User) -> list[str]:
-    """Record enforcement on more accounts of an actioned case (for example regrowth accounts added later)."""
-    require_case_manager(by)
-    with transaction.atomic():
-        case = _locked(case)
-        if case.status != CaseStatus.ACTIONED:
-            raise CaseError("Accounts are actioned by moving the case to actioned; this case is " + case.status + ".")
-        ids = _mark_actioned(case, account_ids, by=by, now=timezone.now())
-        touch_case(case)
-    return ids
-
-
-def acknowledge_alert(alert: CaseAlert, *, by: User, add_accounts_to_case: bool = False) -> CaseAlert:
-    """Acknowledge a regrowth alert; optionally freeze its new accounts into the case as evidence."""
-    require_case_manager(by)
-    if alert.acknowledged_at is not None:
-        raise CaseError("This alert has already been acknowledged.")
-    new_ids: list[str] = []
-    snapshots: dict[str, dict[str, Any]] = {}
-    if add_accounts_to_case:
-        held = set(alert.case.case_accounts.values_list("account_id", flat=True))
-        new_ids = [a for a in alert.account_ids if a not in held]
-        snapshots = _snapshot_accounts(new_ids) if new_ids else {}
-    with transaction.atomic():
-        alert = CaseAlert.objects.select_for_update().get(pk=alert.pk)
-        if alert.acknowledged_at is not None:
-            raise CaseError("This alert has already been acknowledged.")
-        alert.acknowledged_by = as_user(by)
-        alert.acknowledged_at = timezone.now()
-        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
-        if alert.regrowth_alert_id and alert.regrowth_alert and alert.regrowth_alert.acknowledged_at is None:
-            RegrowthAlert.objects.filter(pk=alert.regrowth_alert_id).update(
-                acknowledged_by=as_user(by), acknowledged_at=alert.acknowledged_at
-            )
-        record_audit(
-            alert.case,
-            by,
-            AuditAction.ALERT_ACKNOWLEDGED,
-            f"Regrowth alert on {alert.cluster_key} acknowledged"
-            + (f"; {len(new_ids)} accounts added to the case" if new_ids else ""),
-            before={"alert_id": alert.pk, "acknowledged": False},
-            after={"alert_id": alert.pk, "acknowledged": True, "added_accounts": new_ids},
-        )
-        if snapshots:
-            require_accepts_evidence(alert.case)
-            _store_accounts(alert.case, snapshots, by)
-        touch_case(alert.case)
-    return alert

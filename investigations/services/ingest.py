@@ -1,4 +1,5 @@
-"""Writes for ingest: create and run ingest jobs, keep their progress and checkpoints, manage schedules.
+"""Writes for ingest: create and run ingest jobs, keep their progress and checkpoints (schedules are
+`ingest_schedules.py`, the folders ingest may read `ingest_paths.py`).
 
 A job runs in a Celery task on the `ingest` queue (acks_late). One job writes to the graph at a time (a
 Redis lock with a short expiry, refreshed by a heartbeat thread), so a message delivered twice, or a job
@@ -20,18 +21,18 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from graph.driver import get_graph
-from graph.drop import FILES, FORMATS, DropRejected, locate_drop
+from graph.drop import DropRejected
 from graph.ingest import IngestResult, drop_fingerprint, run_ingest
 from investigations.celery import app as celery_app
 from investigations.models import IngestJob, IngestSchedule, JobStatus
 from investigations.queues import Queue
 from investigations.services.detection import start_detection
+from investigations.services.ingest_paths import PathRefused, resolve_drop_path
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +54,6 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class ScheduleInvalid(ValueError):
-    """A schedule's field is wrong (`field` names it)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class PathRefused(ValueError):
-    """A drop or schedule path outside INGEST_ROOT, or one that does not exist."""
-
-
 class IngestBusy(RuntimeError):
     """Another ingest job holds the graph writer lock; try again later."""
 
@@ -74,45 +63,6 @@ class TransientFailure(RuntimeError):
 
 
 # ---------------------------------------------------------------------------------- paths
-
-
-def ingest_root() -> Path:
-    """The folder every scheduled or hand-started drop must live under, resolved."""
-    return Path(settings.INGEST_ROOT).resolve()
-
-
-def resolve_drop_path(value: str | Path, *, within_root: bool = True) -> Path:
-    """An existing directory, resolved; with `within_root`, it must lie under INGEST_ROOT (relative paths are
-    taken from there), without `..` and without a symlink leading out of it, for the folder or any of its
-    contract files."""
-    raw = Path(str(value).strip())
-    if not str(value).strip():
-        raise PathRefused("no path given")
-    if within_root:
-        if ".." in raw.parts:
-            raise PathRefused(f"{value}: '..' is not allowed")
-        root = ingest_root()
-        candidate = raw if raw.is_absolute() else root / raw
-        resolved = candidate.resolve()
-        if not resolved.is_relative_to(root):
-            raise PathRefused(f"{value}: outside INGEST_ROOT ({root})")
-    else:
-        resolved = raw.resolve()
-    if not resolved.is_dir():
-        raise PathRefused(f"{value}: not an existing directory")
-    if within_root:
-        for name in FILES:
-            for ext in FORMATS:
-                file = resolved / f"{name}{ext}"
-                if file.is_symlink() and not file.resolve().is_relative_to(root):
-                    raise PathRefused(f"{value}: {file.name} is a symlink leading outside INGEST_ROOT ({root})")
-    return resolved
-
-
-def relative_to_root(path: Path) -> str:
-    """How a path under INGEST_ROOT is shown and stored on a schedule."""
-    rel = path.relative_to(ingest_root())
-    return "." if str(rel) == "." else str(rel)
 
 
 def work_dir(job: IngestJob) -> Path:
@@ -406,131 +356,6 @@ def recover_stale_jobs() -> list[int]:
 
 
 # ---------------------------------------------------------------------------------- schedules
-
-
-def create_schedule(
-    *,
-    name: str,
-    folder: str,
-    interval_minutes: int,
-    run_detection: bool,
-    by: User | None,
-) -> IngestSchedule:
-    """Create an enabled schedule for a folder under INGEST_ROOT and its celery-beat periodic task."""
-    name = name.strip()
-    if not name:
-        raise ScheduleInvalid("name", "give the schedule a name")
-    if interval_minutes < 1:
-        raise ScheduleInvalid("interval_minutes", "the interval must be at least one minute")
-    if IngestSchedule.objects.filter(name=name).exists():
-        raise ScheduleInvalid("name", f"a schedule named {name!r} already exists")
-    path = resolve_drop_path(folder)
-    with transaction.atomic():
-        schedule = IngestSchedule.objects.create(
-            name=name,
-            folder=relative_to_root(path),
-            interval_minutes=interval_minutes,
-            run_detection=run_detection,
-            created_by=by,
-        )
-        interval, _ = IntervalSchedule.objects.get_or_create(
-            every=interval_minutes, period=IntervalSchedule.MINUTES
-        )
-        schedule.periodic_task = PeriodicTask.objects.create(
-            name=f"ingest schedule {schedule.pk}: {schedule.name}"[:200],
-            task=SCAN_FOLDER_TASK,
-            interval=interval,
-            args=f"[{schedule.pk}]",
-            queue=Queue.INGEST.value,
-            enabled=True,
-        )
-        schedule.save(update_fields=["periodic_task"])
-    transaction.on_commit(
-        lambda: celery_app.send_task(SCAN_FOLDER_TASK, args=[schedule.pk], queue=Queue.INGEST)
-    )
-    return schedule
-
-
-def set_schedule_enabled(schedule: IngestSchedule, enabled: bool) -> IngestSchedule:
-    """Pause or resume a schedule (and its periodic task)."""
-    with transaction.atomic():
-        schedule.enabled = enabled
-        schedule.save(update_fields=["enabled"])
-        if schedule.periodic_task is not None:
-            schedule.periodic_task.enabled = enabled
-            schedule.periodic_task.save(update_fields=["enabled"])
-    return schedule
-
-
-def delete_schedule(schedule: IngestSchedule) -> None:
-    """Delete a schedule and its periodic task; its jobs stay."""
-    with transaction.atomic():
-        if schedule.periodic_task is not None:
-            schedule.periodic_task.delete()
-        schedule.delete()
-
-
-def _signature(drop: Path) -> str:
-    stats = [p.stat() for p in sorted(drop.iterdir()) if p.is_file()]
-    return ";".join(f"{s.st_size}:{s.st_mtime_ns}" for s in stats)
-
-
-def _settled(drop: Path) -> bool:
-    newest = max((p.stat().st_mtime for p in drop.iterdir() if p.is_file()), default=0.0)
-    return timezone.now().timestamp() - newest >= SETTLE_SECONDS
-
-
-def scan_schedule_folder(schedule_id: int) -> list[int]:
-    """Look for new drops (sub-folders with the contract's files) in the schedule's folder and start one job
-    per drop content never claimed before; returns the new job ids."""
-    schedule = IngestSchedule.objects.filter(pk=schedule_id).first()
-    if schedule is None or not schedule.enabled:
-        return []
-    started: list[int] = []
-    try:
-        folder = resolve_drop_path(schedule.folder)
-        seen = dict(schedule.seen)
-        for candidate in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            started.extend(_consider(schedule, candidate, seen))
-        schedule.seen = seen
-        schedule.last_error = ""
-    except (OSError, PathRefused) as exc:
-        schedule.last_error = str(exc)
-    schedule.last_checked_at = timezone.now()
-    schedule.save(update_fields=["seen", "last_error", "last_checked_at"])
-    return started
-
-
-def _consider(schedule: IngestSchedule, candidate: Path, seen: dict[str, Any]) -> list[int]:
-    try:
-        resolved = resolve_drop_path(candidate)  # a symlinked folder leading out of INGEST_ROOT is refused
-        locate_drop(resolved)
-    except (PathRefused, DropRejected):
-        return []
-    if not _settled(resolved):
-        return []
-    signature = _signature(resolved)
-    known = seen.get(candidate.name)
-    if known and known.get("signature") == signature and known.get("claimed"):
-        return []
-    fingerprint = drop_fingerprint(resolved)
-    seen[candidate.name] = {"signature": signature, "fingerprint": fingerprint, "claimed": True}
-    if IngestJob.objects.filter(claim=fingerprint).exists():
-        return []
-    try:
-        with transaction.atomic():
-            job = create_ingest_job(
-                resolved,
-                source=IngestJob.Source.SCHEDULE,
-                schedule=schedule,
-                run_detection=schedule.run_detection,
-                by=schedule.created_by,
-                fingerprint=fingerprint,
-                claim=fingerprint,
-            )
-    except IntegrityError:  # another scan claimed the same content a moment ago
-        return []
-    return [job.pk]
 
 
 def worker_can_reach_redis() -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from celery import Task, shared_task
 
 from investigations.services import ingest as services
+from investigations.services import ingest_schedules as schedules
 
 BUSY_RETRY_SECONDS = 10
 TRANSIENT_RETRY_SECONDS = (15, 60, 180)
@@ -33,7 +34,7 @@ def run_ingest_task(self: Task[Any, Any], job_id: int) -> None:
 @shared_task(name=services.SCAN_FOLDER_TASK, acks_late=True, ignore_result=True)
 def scan_ingest_folder_task(schedule_id: int) -> list[int]:
     """Start a job for every new drop in a schedule's folder."""
-    return services.scan_schedule_folder(schedule_id)
+    return schedules.scan_schedule_folder(schedule_id)
 
 
 @shared_task(name=services.RECOVER_TASK, ignore_result=True)

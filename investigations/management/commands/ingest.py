@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from investigations.models import IngestJob, JobStatus
-from investigations.services.ingest import PathRefused, create_ingest_job, worker_can_reach_redis
+from investigations.services.ingest import create_ingest_job, worker_can_reach_redis
+from investigations.services.ingest_paths import PathRefused
 
 QUEUED_WARNING_SECONDS = 60
 

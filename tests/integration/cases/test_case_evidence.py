@@ -12,14 +12,8 @@ from investigations.models import AuditAction, CaseAlert, CaseStatus, IndicatorK
 from investigations.selectors.case_evidence import case_changes, case_indicators, explanation_indicators
 from investigations.selectors.cases import case_cluster_keys
 from investigations.selectors.detection import linked_cluster_keys
-from investigations.services.cases import (
-    CaseError,
-    acknowledge_alert,
-    add_accounts,
-    add_cluster,
-    open_case,
-    transition_case,
-)
+from investigations.services.case_workflow import acknowledge_alert, transition_case
+from investigations.services.cases import CaseError, add_accounts, add_cluster, open_case
 from investigations.services.regrowth import raise_regrowth_alerts
 from tests.integration.cases.conftest import (
     CARD,

@@ -25,7 +25,8 @@ from investigations.models import (
     IngestSchedule,
 )
 from investigations.services.case_work import decide_proposal, propose_cluster
-from investigations.services.cases import CaseError, CasePermissionError, open_case, transition_case
+from investigations.services.case_workflow import transition_case
+from investigations.services.cases import CaseError, CasePermissionError, open_case
 from tests.integration.cases.conftest import RING, Scenario
 
 # Shortest path of allowed moves from a new (open) case to each status.

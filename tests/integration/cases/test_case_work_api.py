@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from investigations.models import Case
-from investigations.services.cases import open_case, transition_case
+from investigations.services.case_workflow import transition_case
+from investigations.services.cases import open_case
 from tests.integration.cases.conftest import CARD, EXPECTED_INDICATORS, RING, Scenario
 
 

@@ -24,6 +24,8 @@ from graph.scenarios import preset
 from graph.scenarios.series import generate_series
 from investigations.models import DetectionRun, FirstFlag, IngestJob, JobStatus
 from investigations.services import ingest as services
+from investigations.services import ingest_paths as paths
+from investigations.services import ingest_schedules as schedules
 from tests.integration.ingest import drops
 from tests.integration.ingest.drops import EXPECTED_NODES, node_counts, small_drop
 
@@ -138,7 +140,7 @@ def test_schedule_ingests_each_new_drop_exactly_once(
 ) -> None:
     watched = root_folder / "incoming"
     watched.mkdir()
-    schedule = services.create_schedule(
+    schedule = schedules.create_schedule(
         name="incoming",
         folder=f"{root_folder.name}/incoming",
         interval_minutes=5,
@@ -148,8 +150,8 @@ def test_schedule_ingests_each_new_drop_exactly_once(
     assert schedule.periodic_task is not None and schedule.periodic_task.task == services.SCAN_FOLDER_TASK
     small_drop(watched / "day1")
     _age(watched / "day1")
-    services.scan_schedule_folder(schedule.pk)
-    services.scan_schedule_folder(schedule.pk)
+    schedules.scan_schedule_folder(schedule.pk)
+    schedules.scan_schedule_folder(schedule.pk)
     jobs = list(IngestJob.objects.filter(schedule=schedule))
     assert len(jobs) == 1
     job = wait_for_job(jobs[0].pk)
@@ -157,7 +159,7 @@ def test_schedule_ingests_each_new_drop_exactly_once(
     # the same content under another name is the same drop: not ingested again
     shutil.copytree(watched / "day1", watched / "day1-again")
     _age(watched / "day1-again")
-    assert services.scan_schedule_folder(schedule.pk) == []
+    assert schedules.scan_schedule_folder(schedule.pk) == []
     # new content is a new drop
     small_drop(
         watched / "day2",
@@ -167,11 +169,11 @@ def test_schedule_ingests_each_new_drop_exactly_once(
         exchanges=[],
     )
     _age(watched / "day2")
-    started = services.scan_schedule_folder(schedule.pk)
+    started = schedules.scan_schedule_folder(schedule.pk)
     assert len(started) == 1
     assert wait_for_job(started[0]).status == JobStatus.SUCCEEDED
     assert IngestJob.objects.filter(schedule=schedule).count() == 2
-    services.set_schedule_enabled(schedule, False)
+    schedules.set_schedule_enabled(schedule, False)
     small_drop(
         watched / "day3",
         accounts=[{**drops.ACCOUNTS[2], "status": "active"}],
@@ -180,33 +182,33 @@ def test_schedule_ingests_each_new_drop_exactly_once(
         exchanges=[],
     )
     _age(watched / "day3")
-    assert services.scan_schedule_folder(schedule.pk) == []  # paused
+    assert schedules.scan_schedule_folder(schedule.pk) == []  # paused
 
 
 def test_paths_outside_ingest_root_are_refused(db: object, root_folder: Path, tmp_path: Path) -> None:
     (root_folder / "inside").mkdir()
-    assert services.resolve_drop_path(f"{root_folder.name}/inside") == (root_folder / "inside").resolve()
+    assert paths.resolve_drop_path(f"{root_folder.name}/inside") == (root_folder / "inside").resolve()
     (root_folder / "escape").symlink_to(tmp_path)
     for bad in [f"{root_folder.name}/../..", str(tmp_path), f"{root_folder.name}/escape", "../etc", "/etc"]:
-        with pytest.raises(services.PathRefused):
-            services.resolve_drop_path(bad)
-    with pytest.raises(services.PathRefused):
-        services.create_schedule(
+        with pytest.raises(paths.PathRefused):
+            paths.resolve_drop_path(bad)
+    with pytest.raises(paths.PathRefused):
+        schedules.create_schedule(
             name="x", folder=str(tmp_path), interval_minutes=5, run_detection=False, by=None
         )
-    with pytest.raises(services.PathRefused):
+    with pytest.raises(paths.PathRefused):
         services.start_ingest_by_hand(f"{root_folder.name}/escape", by=None)  # type: ignore[arg-type]
     # a drop folder inside the root whose contract file is a symlink to a file outside it
     secret = tmp_path / "secret.csv"
     secret.write_text("account_id\nnot for ingest\n")
     (root_folder / "inside" / "accounts.csv").symlink_to(secret)
-    with pytest.raises(services.PathRefused, match="accounts.csv is a symlink leading outside INGEST_ROOT"):
+    with pytest.raises(paths.PathRefused, match="accounts.csv is a symlink leading outside INGEST_ROOT"):
         services.start_ingest_by_hand(f"{root_folder.name}/inside", by=None)
     assert IngestJob.objects.count() == 0
     # a command-line job may read anywhere; retrying it from the web may not
     outside = small_drop(tmp_path / "outside")
     job = IngestJob.objects.create(drop_path=str(outside), source=IngestJob.Source.COMMAND, status=JobStatus.FAILED)
-    with pytest.raises(services.PathRefused, match="outside INGEST_ROOT"):
+    with pytest.raises(paths.PathRefused, match="outside INGEST_ROOT"):
         services.retry_ingest_job(job)
     assert IngestJob.objects.count() == 1
 
@@ -241,19 +243,19 @@ def test_a_schedule_ingests_each_days_drop_of_a_series_then_detects(
     series = generate_series(tmp_path / "series", preset("test"), periods=3, period_days=2, seed=5)
     watched = root_folder / "daily"
     watched.mkdir()
-    schedule = services.create_schedule(name="daily", folder=f"{root_folder.name}/daily", interval_minutes=60,
+    schedule = schedules.create_schedule(name="daily", folder=f"{root_folder.name}/daily", interval_minutes=60,
                                         run_detection=True, by=admin_user)  # fmt: skip
     runs: list[DetectionRun] = []
     for drop in series.drops:
         shutil.copytree(drop.out_dir, watched / drop.out_dir.name)
         _age(watched / drop.out_dir.name)
-        (job_id,) = services.scan_schedule_folder(schedule.pk)
+        (job_id,) = schedules.scan_schedule_folder(schedule.pk)
         job = wait_for_job(job_id)
         assert job.status == JobStatus.SUCCEEDED, job.error
         assert job.detection_run is not None
         runs.append(_wait_for_run(job.detection_run.pk))
         assert runs[-1].status == JobStatus.SUCCEEDED, runs[-1].error
-        assert services.scan_schedule_folder(schedule.pk) == []  # each drop once
+        assert schedules.scan_schedule_folder(schedule.pk) == []  # each drop once
     accounts = clean_graph.auto("n", "MATCH (a:Account) RETURN count(a) AS n")[0]["n"]
     assert accounts == series.drops[-1].rows["accounts"]
     horizons = [r.data_as_of for r in runs if r.data_as_of is not None]
