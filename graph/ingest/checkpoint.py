@@ -1,7 +1,8 @@
 """The checkpoint of stage two: which steps are done and, within the step under way, how many of its batches are
 committed, so that a retried job skips everything an earlier attempt committed.
 
-Kept as plain JSON data (`{"done": [...], "step": name, "batch": index}`) that the caller stores between attempts
+Kept as plain JSON data (`{"done": [...], "step": name, "batch": index, "session_batch_rows": n}`, the last so
+that batch indexes mean the same rows in every attempt) that the caller stores between attempts
 (the `IngestJob` row). With parallel writers a later batch may commit before an earlier one, so the checkpoint
 keeps the longest run of committed batches from the first; batches after it are replayed, which every batch
 allows (see `graph/ingest/load.py`).

@@ -89,11 +89,16 @@ class Loader:
         on_checkpoint: Callable[[Checkpoint], None] | None = None,
         progress: Progress | None = None,
         threads: int = 2,
+        session_batch_rows: int | None = None,
     ) -> None:
         self.graph = graph
         self.work = work_dir
         self.manifest = manifest
         self.checkpoint = CheckpointTracker(checkpoint, on_checkpoint)
+        # batch indexes are the checkpoint, so a resumed job keeps the batch size its first attempt cut with
+        self.session_batch_rows = int(
+            self.checkpoint.state.setdefault("session_batch_rows", session_batch_rows or BATCH["sessions"])
+        )
         self.progress = progress
         self.as_of = manifest.as_of_ms if manifest.as_of_ms is not None else 0
         self.rows: dict[str, int] = {}
@@ -380,7 +385,7 @@ class Loader:
             with pa.ipc.new_file(str(self.work / f"orphans-p{partition:03d}.arrow"), orphans.schema) as sink:
                 sink.write_table(orphans)
         accounts = account_facts(rows, facts, pc.unique(rows["account_id"].combine_chunks()))
-        return session_batches(rows, accounts, BATCH["sessions"])
+        return session_batches(rows, accounts, self.session_batch_rows)
 
     def _prefetch_first_partition(self) -> None:
         pending = [p for p in range(self.manifest.partitions) if not self.checkpoint.is_done(f"sessions:{p}")]
@@ -409,7 +414,7 @@ class Loader:
         for p in range(self.manifest.partitions):
             path = self.work / f"orphans-p{p:03d}.arrow"
             if path.is_file():
-                self._write(self.ordered, f"orphans:{p}", column_batches(read_arrow(path), BATCH["sessions"]),
+                self._write(self.ordered, f"orphans:{p}", column_batches(read_arrow(path), self.session_batch_rows),
                             lambda batch: lambda tx: run_query(tx, "ingest_session_facts", c=batch.data))  # fmt: skip
 
     def _recompute(self) -> None:

@@ -96,6 +96,7 @@ def run_ingest(
     work_dir: Path,
     quarantine_path: Path,
     chunk_rows: int = 200_000,
+    session_batch_rows: int | None = None,
     checkpoint: Checkpoint | None = None,
     on_checkpoint: Callable[[Checkpoint], None] | None = None,
     progress: Progress | None = None,
@@ -105,7 +106,8 @@ def run_ingest(
 
     `checkpoint` is what `on_checkpoint` last received in an earlier attempt of the same job: the staged
     files in `work_dir` are reused when they belong to the same drop content, and committed batches are
-    skipped.
+    skipped. `session_batch_rows` is how many sessions one write transaction holds (at least one account's
+    sessions); a resumed job keeps the size its first attempt cut its batches with.
     """
     started = time.perf_counter()
     before = graph.timings.snapshot()
@@ -141,6 +143,7 @@ def run_ingest(
         manifest,
         checkpoint=state,
         on_checkpoint=save,
+        session_batch_rows=session_batch_rows,
         progress=None
         if progress is None
         else (lambda stage, f: progress(stage, READ_SHARE + f * (1 - READ_SHARE))),

@@ -257,6 +257,7 @@ def _run(job: IngestJob) -> IngestJob:
             work_dir=work_dir(job),
             quarantine_path=quarantine_path(job),
             chunk_rows=settings.INGEST_CHUNK_ROWS,
+            session_batch_rows=settings.INGEST_SESSION_BATCH_ROWS,
             checkpoint=job.checkpoint,
             on_checkpoint=_checkpoint_writer(job.pk),
             progress=_progress_writer(job.pk),

@@ -129,6 +129,7 @@ CACHES = {
 # --- Ingest ------------------------------------------------------------------------------------
 INGEST_ROOT = Path(env_str("INGEST_ROOT", str(VAR_DIR / "drops")))
 INGEST_CHUNK_ROWS = env_int("INGEST_CHUNK_ROWS", 200_000)
+INGEST_SESSION_BATCH_ROWS = env_int("INGEST_SESSION_BATCH_ROWS", 2_500)
 
 # --- REST API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -40,12 +40,15 @@ def _wait_until(job_id: int, reached: Callable[[IngestJob], bool], timeout: floa
     raise AssertionError("the job never reached the point to interrupt it at")
 
 
-def _killed_then_resumed(drop: Path, reached: Callable[[IngestJob], bool]) -> tuple[IngestJob, dict[str, Any]]:
-    """Run a job on a worker, SIGKILL the worker's whole process group once `reached`, let a second worker take the
-    redelivered job; return the finished job and the checkpoint it had when the first worker died."""
+def _killed_then_resumed(
+    drop: Path, reached: Callable[[IngestJob], bool], first_env: dict[str, str] | None = None
+) -> tuple[IngestJob, dict[str, Any]]:
+    """Run a job on a worker (with `first_env`), SIGKILL the worker's whole process group once `reached`, let a
+    second worker (default settings) take the redelivered job; return the finished job and the checkpoint it had
+    when the first worker died."""
     # a session-wide worker (from other tests) must not take this job: it stops consuming `ingest` meanwhile
     celery_app.control.cancel_consumer("ingest", reply=True, timeout=2)
-    first = start_worker("test-ingest-kill-1.log")
+    first = start_worker("test-ingest-kill-1.log", extra_env=first_env)
     second = None
     try:
         job = services.create_ingest_job(drop, source=IngestJob.Source.COMMAND, within_root=False)
@@ -108,7 +111,10 @@ def test_worker_killed_while_adding_a_next_drop_resumes_to_the_same_graph(
     _generate(series, "--scale", "0.01", "--series", "2", "--period-days", "15")
     day1, day2 = series / "drop-0001", series / "drop-0002"
     run_ingest(day1, clean_graph, work_dir=tmp_path / "w1", quarantine_path=tmp_path / "q1.csv")
-    job, at_kill = _killed_then_resumed(day2, _writing_sessions)
+    # small session transactions make the sessions step long enough to be interrupted part-way on any machine; the
+    # second worker runs with the default size, and must keep the first attempt's batches (its checkpoint's)
+    job, at_kill = _killed_then_resumed(day2, _writing_sessions, first_env={"INGEST_SESSION_BATCH_ROWS": "20"})
+    assert at_kill["session_batch_rows"] == 20
     # the retry continued after the batches recorded as committed: it wrote fewer sessions than the drop holds
     sessions = sum(1 for _ in (day2 / "sessions.csv").open()) - 1
     assert 0 < job.report["rows_written"]["sessions"] < sessions, at_kill
