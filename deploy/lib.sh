@@ -301,3 +301,18 @@ status_line() {
   info "$service" "stopped"
   return 3
 }
+
+# status_checked SERVICE PIDFILE MARKER WHAT CHECK_CMD...: status_line, then whether the running
+# service answers CHECK_CMD ("WHAT answers" / "WHAT does not answer"); returns 1 when it does not.
+status_checked() {
+  local service="$1" pidfile="$2" marker="$3" what="$4" rc=0
+  shift 4
+  status_line "$service" "$pidfile" "$marker" || rc=$?
+  ((rc == 0)) || return "$rc"
+  if "$@" >/dev/null 2>&1; then
+    info "$service" "$what answers"
+  else
+    info "$service" "$what does not answer"
+    return 1
+  fi
+}

@@ -425,6 +425,13 @@ cmd_wait() {
   if ! running_pid "$PIDFILE" "$MARKER" >/dev/null; then
     die "$SERVICE" "$LOGFILE" "not running (start it with deploy/neo4j.sh start)"
   fi
+  await_bolt
+}
+
+# await_bolt: wait until the server just started (or found running) answers on Bolt. Right after
+# start_bg the child may not have exec'd java yet, so this must not check the pid's command line
+# (running_pid would drop the pid file of a server that is starting); wait_for only fails on exit.
+await_bolt() {
   wait_healthy "$SERVICE" "$LOGFILE" "$PIDFILE" "$MARKER" "$START_TIMEOUT" \
     "answer from Bolt on $BOLT_HOST:$BOLT_PORT (see also $NEO4J_LOGS/debug.log)" bolt_healthy_or_auth
   # Distinguish "up but wrong password" from "up".
@@ -538,7 +545,7 @@ cmd_start() {
     "$ENTRY_CLASS" --home-dir="$NEO4J_HOME" --config-dir="$NEO4J_CONF_DIR" --console-mode
   )
   record_addr "$PIDFILE" "$BOLT_HOST:$BOLT_PORT"
-  cmd_wait
+  await_bolt
 }
 
 cmd_stop() {

@@ -133,15 +133,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-  local rc=0
-  status_line "$SERVICE" "$PIDFILE" "$MARKER" || rc=$?
-  ((rc == 0)) || return "$rc"
-  if redis_ping; then
-    info "$SERVICE" "redis://$REDIS_HOST:$REDIS_PORT answers PONG"
-  else
-    info "$SERVICE" "redis://$REDIS_HOST:$REDIS_PORT does not answer PING"
-    return 1
-  fi
+  status_checked "$SERVICE" "$PIDFILE" "$MARKER" "redis://$REDIS_HOST:$REDIS_PORT (PING)" redis_ping
 }
 
 main() {

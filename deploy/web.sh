@@ -59,15 +59,7 @@ cmd_stop() {
 }
 
 cmd_status() {
-  local rc=0
-  status_line "$SERVICE" "$PIDFILE" "$MARKER" || rc=$?
-  ((rc == 0)) || return "$rc"
-  if web_live; then
-    info "$SERVICE" "$HEALTH_URL answers 200"
-  else
-    info "$SERVICE" "$HEALTH_URL does not answer 200"
-    return 1
-  fi
+  status_checked "$SERVICE" "$PIDFILE" "$MARKER" "$HEALTH_URL (HTTP 200)" web_live
 }
 
 main() {

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+EVIDENCE_PER_SIGNAL = 5  # items of evidence kept per signal, the strongest first
+
 
 @dataclass(frozen=True)
 class Evidence:

@@ -7,6 +7,9 @@ accounts than a kind's `expand_cap` are never expanded (a NAT address with 800 a
 same fast pivot to a new model) is computed only for those candidate pairs. Independent families of
 evidence multiply a pair's weight; weak pairs are pruned. The surviving links are written to Neo4j as
 `(:Account)-[:LINKED {weight, kinds}]->(:Account)` for GDS to project.
+
+A little over ~400 lines: one algorithm (candidate pairs, enrichment, combination, pruning) whose parts share
+the `AccountIndex`/`Memberships` arrays; behaviour among pairs is `behaviour.py`.
 """
 
 from __future__ import annotations

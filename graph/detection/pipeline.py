@@ -19,7 +19,6 @@ from graph.detection.communities import CommunityResult, LinkArrays, find_commun
 from graph.detection.coordination import template_groups
 from graph.detection.features import (
     ClusterProfile,
-    NewModelInfo,
     cluster_profile,
     fetch_account_facts,
     link_profiles,
@@ -27,6 +26,7 @@ from graph.detection.features import (
 from graph.detection.lineage import LineageEntry, PreviousCluster, assign_lineage
 from graph.detection.linkage import LinkageResult, build_links, write_links
 from graph.detection.params import DetectionParams
+from graph.detection.rhythm import NewModelInfo
 from graph.detection.scoring import ClusterScore, score_cluster
 from graph.driver import Graph, cypher
 from graph.timing import timed

@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 import xxhash
 
 from graph.drop.contract import CAPABILITIES
-from graph.ingest.templates import TemplatePlan, hex_to_u64
+from graph.ingest.simhash import hex_to_u64
+from graph.ingest.templates import TemplatePlan
 from graph.ingest.transform import MS, N_CAPS, epoch_ms
 
 SESSION_PARTIAL = pa.schema(

@@ -15,6 +15,9 @@ transactions at a time on the server; session batches hold whole accounts, so tw
 one account, and the shared nodes they link to are only given relationships, never properties), while the
 main thread prepares the next batches and a prefetch thread the next session partition. The rows each step
 writes are built in `graph/ingest/rows.py`, the batches in `batches.py`, the writer threads are `writers.py`.
+
+Longer than ~400 lines on purpose: it is the step table of stage two (each step a few lines that choose its
+rows, batches and writer), read top to bottom; what a step is made of lives in the modules above.
 """
 
 from __future__ import annotations

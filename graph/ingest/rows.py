@@ -14,14 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.drop.contract import DUP_COLUMN, ROW_COLUMN
-from graph.ingest.templates import (
-    ExistingTemplates,
-    TemplatePlan,
-    cap_members,
-    hex_to_u64,
-    i64_to_u64,
-    u64_to_i64,
-)
+from graph.ingest.simhash import hex_to_u64, i64_to_u64, u64_to_i64
+from graph.ingest.templates import ExistingTemplates, TemplatePlan, cap_members
 from graph.ingest.transform import (
     FREE_MAIL_DOMAINS,
     email_domains,

@@ -6,6 +6,9 @@ methods, countries, egress) need not sum to one; they are normalised, and always
 fixed, sorted or declared order so that the dictionary order of a JSON file never changes the
 output. ``config_json.config_from_dict`` reads a JSON scenario on top of a named preset;
 ``config_to_dict`` writes one back (both in ``config_json``; ``presets.load_config`` reads a file).
+
+Longer than ~400 lines on purpose: it is declarative (dataclasses of documented knobs with their defaults),
+the one place a scenario author reads; logic that uses the knobs lives in the generator modules.
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""Reads behind a case's evidence: snapshots of clusters and accounts, the indicators they hold, and what changed since."""
+"""Reads behind a case's evidence: snapshots of clusters and accounts, the indicators they hold (their values and
+spellings: `indicators.py`), and what changed since."""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,53 +20,18 @@ from investigations.models import (
     IndicatorKind,
     JobStatus,
 )
+from investigations.selectors.indicators import (
+    explanation_candidates,
+    graph_indicator_value,
+    indicator_key,
+    normalise_indicator,
+)
 from investigations.selectors.runs import latest_first
 
 SNAPSHOT_VERSION = 1
 
 # Cluster indicators are entities shared by at least this many of its members ("shared indicators").
 MIN_SHARED_ACCOUNTS = 2
-
-# Names the detection explanation may use for evidence values, mapped to indicator kinds.
-_EVIDENCE_KEYS: dict[str, IndicatorKind] = {
-    "payment_fingerprint": IndicatorKind.PAYMENT_FINGERPRINT,
-    "payment_fingerprints": IndicatorKind.PAYMENT_FINGERPRINT,
-    "payment_instrument": IndicatorKind.PAYMENT_FINGERPRINT,
-    "payment_instruments": IndicatorKind.PAYMENT_FINGERPRINT,
-    "ip": IndicatorKind.IP,
-    "ips": IndicatorKind.IP,
-    "ip_addresses": IndicatorKind.IP,
-    "signup_ips": IndicatorKind.IP,
-    "subnet": IndicatorKind.SUBNET,
-    "subnets": IndicatorKind.SUBNET,
-    "device": IndicatorKind.DEVICE,
-    "devices": IndicatorKind.DEVICE,
-    "device_fingerprints": IndicatorKind.DEVICE,
-    "signup_fingerprints": IndicatorKind.DEVICE,
-    "template": IndicatorKind.PROMPT_TEMPLATE,
-    "templates": IndicatorKind.PROMPT_TEMPLATE,
-    "prompt_template": IndicatorKind.PROMPT_TEMPLATE,
-    "prompt_templates": IndicatorKind.PROMPT_TEMPLATE,
-    "template_ids": IndicatorKind.PROMPT_TEMPLATE,
-    "email_domain": IndicatorKind.EMAIL_DOMAIN,
-    "email_domains": IndicatorKind.EMAIL_DOMAIN,
-}
-# Graph labels (and the detection's entity kinds) mapped to indicator kinds.
-_LABEL_KINDS: dict[str, IndicatorKind] = {
-    "paymentinstrument": IndicatorKind.PAYMENT_FINGERPRINT,
-    "payment_instrument": IndicatorKind.PAYMENT_FINGERPRINT,
-    "payment": IndicatorKind.PAYMENT_FINGERPRINT,
-    "device": IndicatorKind.DEVICE,
-    "ip": IndicatorKind.IP,
-    "subnet": IndicatorKind.SUBNET,
-    "prompttemplate": IndicatorKind.PROMPT_TEMPLATE,
-    "template": IndicatorKind.PROMPT_TEMPLATE,
-    "emaildomain": IndicatorKind.EMAIL_DOMAIN,
-    "email_domain": IndicatorKind.EMAIL_DOMAIN,
-}
-_VALUE_KEYS = ("value", "fingerprint", "address", "prefix", "template_id", "domain", "entity", "key", "id")
-_HEX = re.compile(r"^[0-9a-fA-F]{8,64}$")
-_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
 
 
 @dataclass(frozen=True)
@@ -145,98 +109,6 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def normalise_indicator(kind: IndicatorKind, raw: Any) -> str | None:
-    """The canonical text of an indicator value, or None when it is not a valid value of that kind."""
-    if raw is None or isinstance(raw, bool) or isinstance(raw, Mapping | list | tuple):
-        return None
-    text = str(raw).strip()
-    if not text or len(text) > 320:
-        return None
-    try:
-        if kind == IndicatorKind.IP:
-            return str(ipaddress.ip_address(text))
-        if kind == IndicatorKind.SUBNET:
-            return str(ipaddress.ip_network(text, strict=False))
-    except ValueError:
-        return None
-    if kind in (IndicatorKind.PAYMENT_FINGERPRINT, IndicatorKind.DEVICE):
-        return text.lower() if _HEX.match(text) else None
-    if kind == IndicatorKind.EMAIL_DOMAIN:
-        domain = text.lower().lstrip("@")
-        return domain if _DOMAIN.match(domain) else None
-    return text
-
-
-def _value_of(item: Any) -> Any:
-    if isinstance(item, Mapping):
-        for key in _VALUE_KEYS:
-            if item.get(key) not in (None, ""):
-                return item[key]
-        return None
-    return item
-
-
-def _kind_of_mapping(item: Mapping[str, Any]) -> IndicatorKind | None:
-    for key in ("kind", "entity_kind", "type"):
-        label = item.get(key)
-        if isinstance(label, str):
-            kind = _LABEL_KINDS.get(label.replace(" ", "").lower()) or _EVIDENCE_KEYS.get(label.lower())
-            if kind is not None:
-                return kind
-    return None
-
-
-def explanation_candidates(explanation: Any) -> list[tuple[IndicatorKind, str]]:
-    """Every (kind, text) an explanation's evidence names for an indicator kind, unvalidated."""
-    found: list[tuple[IndicatorKind, str]] = []
-
-    def add(kind: IndicatorKind, raw: Any) -> None:
-        items = raw if isinstance(raw, list | tuple) else [raw]
-        for item in items:
-            value = _value_of(item)
-            if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
-                found.append((kind, str(value).strip()))
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            kind = _kind_of_mapping(node)
-            if kind is not None:
-                add(kind, _value_of(node) if "values" not in node else node["values"])
-            for key, child in node.items():
-                child_kind = _EVIDENCE_KEYS.get(str(key).lower())
-                if child_kind is not None:
-                    add(child_kind, child)
-                elif isinstance(child, Mapping | list | tuple):
-                    walk(child)
-        elif isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-
-    walk(explanation)
-    return found
-
-
-def explanation_indicators(explanation: Any) -> list[tuple[IndicatorKind, str]]:
-    """Valid indicator values named in a cluster's explanation evidence, in any of the shapes detection writes."""
-    valid = {(kind, normalise_indicator(kind, text)) for kind, text in explanation_candidates(explanation)}
-    return sorted((kind, value) for kind, value in valid if value is not None)
-
-
-def _match_key(kind: IndicatorKind, text: str) -> tuple[str, str]:
-    """How two spellings of one value are recognised as the same (hex and domains ignore case)."""
-    canonical = normalise_indicator(kind, text) if kind in (IndicatorKind.IP, IndicatorKind.SUBNET) else None
-    return kind.value, canonical or text.strip().lower()
-
-
-def _graph_value(kind: IndicatorKind, raw: Any) -> str | None:
-    """A value as the graph holds it (ingest validated it): IPs and subnets canonical, the rest verbatim."""
-    if raw is None or not str(raw).strip():
-        return None
-    if kind in (IndicatorKind.IP, IndicatorKind.SUBNET):
-        return normalise_indicator(kind, raw) or str(raw).strip()
-    return str(raw).strip()
-
-
 # ---------------------------------------------------------------- graph reads
 
 
@@ -261,7 +133,7 @@ def _indicator_rows(account_ids: list[str], explanation: Any, *, min_accounts: i
     aliases: dict[tuple[str, str], tuple[str, str]] = {}
     for row in graph_shared_entities(account_ids, min_accounts=min_accounts):
         kind = IndicatorKind(row["kind"])
-        value = _graph_value(kind, row["value"])
+        value = graph_indicator_value(kind, row["value"])
         if value is None:
             continue
         key = (kind.value, value)
@@ -273,11 +145,11 @@ def _indicator_rows(account_ids: list[str], explanation: Any, *, min_accounts: i
             "accounts_total": int(row["accounts_total"] or 0),
             "sources": ["graph"],
         }
-        aliases[_match_key(kind, value)] = key
+        aliases[indicator_key(kind, value)] = key
         if row.get("template_id"):
-            aliases[_match_key(kind, str(row["template_id"]))] = key
+            aliases[indicator_key(kind, str(row["template_id"]))] = key
     for kind, text in explanation_candidates(explanation):
-        key_or_none = aliases.get(_match_key(kind, text))
+        key_or_none = aliases.get(indicator_key(kind, text))
         if key_or_none is not None:
             if "explanation" not in rows[key_or_none]["sources"]:
                 rows[key_or_none]["sources"].append("explanation")
@@ -289,7 +161,7 @@ def _indicator_rows(account_ids: list[str], explanation: Any, *, min_accounts: i
             "kind": kind.value, "value": value, "template_id": "", "accounts": [], "accounts_total": 0,
             "sources": ["explanation"],
         }  # fmt: skip
-        aliases[_match_key(kind, value)] = (kind.value, value)
+        aliases[indicator_key(kind, value)] = (kind.value, value)
     return [rows[k] for k in sorted(rows)]
 
 

@@ -27,11 +27,7 @@ from investigations.models import (
     Cluster,
 )
 from investigations.roles import CASE_MANAGERS, READERS, has_role
-from investigations.selectors.case_evidence import (
-    account_snapshots,
-    cluster_snapshot,
-    member_ids,
-)
+from investigations.selectors.case_evidence import account_snapshots, cluster_snapshot, member_ids
 
 User = AbstractBaseUser | AnonymousUser
 

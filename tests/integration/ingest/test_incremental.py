@@ -15,7 +15,8 @@ import pytest
 
 from graph.driver import Graph
 from graph.ingest import IngestResult
-from graph.ingest.templates import ExistingTemplates, hex_to_u64, plan_templates
+from graph.ingest.simhash import hex_to_u64
+from graph.ingest.templates import ExistingTemplates, plan_templates
 from graph.scenarios import generate_drop, preset
 from tests.conftest import wipe_graph
 from tests.integration.ingest import drops

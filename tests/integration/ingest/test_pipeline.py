@@ -1,4 +1,7 @@
-"""The ingest pipeline against the real Neo4j: counts, facts, idempotency, bad input, later drops, templates."""
+"""The ingest pipeline against the real Neo4j: counts, facts, idempotency, bad input, later drops, templates.
+
+Over ~400 lines: the cases share one module-scoped ingested graph (a costly fixture); each test is short.
+"""
 
 from __future__ import annotations
 

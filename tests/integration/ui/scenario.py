@@ -15,6 +15,8 @@ The graph (Neo4j):
 The records (Django): runs 9001 (earlier) and 9002 (latest) with clusters C-000001 (hydra; 64 then 84
 members), C-000002 (ring), C-000003 (organisation, not flagged) and C-000004 (benchmark researchers, flagged
 low), explanations with evidence, a regrowth alert on C-000001, and MEMBER_OF edges for both runs.
+
+Longer than ~400 lines on purpose: it is declarative fixture data, one scenario every UI test reads.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from graph.detection.coordination import template_groups
-from graph.detection.features import NewModelInfo, cluster_profile, signup_bursts
+from graph.detection.features import cluster_profile
 from graph.detection.params import DetectionParams
+from graph.detection.rhythm import NewModelInfo, signup_bursts
 from graph.detection.scoring import ClusterScore, score_cluster
 
 H = 3600

@@ -5,15 +5,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from graph.detection.features import (
-    NewModelInfo,
-    cluster_profile,
-    pivot_sync,
-    quiet_share,
-    replacements,
-    signup_bursts,
-)
+from graph.detection.features import cluster_profile
 from graph.detection.params import DetectionParams, default_signals
+from graph.detection.rhythm import NewModelInfo, pivot_sync, quiet_share, replacements, signup_bursts
 from graph.detection.scoring import SIGNALS, score_cluster, soft_cap
 
 H = 3600

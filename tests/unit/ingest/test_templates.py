@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from graph.ingest.simhash import hamming, hex_to_u64, u64_to_hex
 from graph.ingest.templates import (
     ExistingTemplates,
     TemplatePlan,
     cap_members,
-    hamming,
-    hex_to_u64,
     matching_templates,
     plan_templates,
-    u64_to_hex,
 )
 
 RNG = np.random.default_rng(7)
