@@ -28,13 +28,8 @@ from investigations.models import (
     ProposalStatus,
 )
 from investigations.roles import CASE_MANAGERS, READERS
-from investigations.selectors.case_evidence import (
-    CaseChanges,
-    Indicator,
-    case_changes,
-    case_indicators,
-)
-from investigations.selectors.runs import latest_run
+from investigations.selectors.case_evidence import CaseChanges, Indicator, case_changes, case_indicators
+from investigations.selectors.runs import completed_runs, latest_run
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -190,17 +185,44 @@ def watched_case_clusters() -> QuerySet[CaseCluster]:
     """Case clusters whose regrowth raises alerts: cases open or actioned (also actioned then closed)."""
     return CaseCluster.objects.filter(
         Q(case__status__in=WATCHED_STATUSES) | Q(case__status=CaseStatus.CLOSED, case__actioned_at__isnull=False)
-    ).select_related("case")
+    ).select_related("case", "run")
 
 
-def successor_clusters(run: DetectionRun, keys: set[str]) -> dict[str, list[Cluster]]:
-    """For each key: the run's clusters that carry it on (same key first, then by lineage: split or merge)."""
+def _lineage_sources(key: str, lineage: object) -> set[str]:
+    """The keys a cluster carries on: its own, its predecessor's, the one it split from and those merged into it."""
+    found = lineage if isinstance(lineage, dict) else {}
+    sources = [key, found.get("predecessor"), found.get("split_from"), *(found.get("merged_from") or [])]
+    return {s for s in sources if isinstance(s, str)}
+
+
+def key_aliases(run: DetectionRun, keys: set[str], since: DetectionRun | None) -> dict[str, set[str]]:
+    """For each key: every key that carried it on in the successful runs from `since` up to (not including) `run`,
+    following splits and merges run after run, so a case keeps following its campaign however often the
+    cluster's key changes (each run's lineage names only the run before it)."""
+    aliases = {key: {key} for key in keys}
+    if since is None or not keys:
+        return aliases
+    runs = completed_runs().filter(pk__gte=since.pk, pk__lt=run.pk).order_by("finished_at", "pk")
+    for earlier in runs:
+        carried = [
+            (key, _lineage_sources(key, lineage)) for key, lineage in earlier.clusters.values_list("key", "lineage")
+        ]
+        for followed in aliases.values():
+            followed.update(key for key, sources in carried if sources & followed)
+    return aliases
+
+
+def successor_clusters(
+    run: DetectionRun, keys: set[str], since: DetectionRun | None = None
+) -> dict[str, list[Cluster]]:
+    """For each key: the run's clusters that carry it on (same key first, then by lineage: split or merge), the key
+    followed through every run from `since` (see `key_aliases`; only the run's own lineage without it)."""
+    aliases = key_aliases(run, keys, since)
     found: dict[str, list[Cluster]] = {}
     for cluster in run.clusters.order_by("key"):
-        lineage = cluster.lineage if isinstance(cluster.lineage, dict) else {}
-        sources = [lineage.get("predecessor"), lineage.get("split_from"), *(lineage.get("merged_from") or [])]
-        for key in dict.fromkeys([cluster.key, *(s for s in sources if isinstance(s, str))]):
-            if key in keys:
+        sources = _lineage_sources(cluster.key, cluster.lineage)
+        for key in sorted(keys):
+            if sources & aliases[key]:
                 bucket = found.setdefault(key, [])
                 if cluster.key == key:
                     bucket.insert(0, cluster)

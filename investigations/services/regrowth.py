@@ -4,7 +4,8 @@ ban evasion) and that its watcher does not know yet.
 A cluster key is watched by the cases that hold it (open, or actioned) and by an analyst's confirmation that it is
 a campaign. What a watcher knows: a case, the accounts it froze in its snapshot, holds, or was alerted about; a
 confirmation, the key's members in the run before. The run's clusters that carry a watched key on (the same key,
-or a split or merge of it) are its followers; an account of the followers a watcher does not know is new to it.
+or a split or merge of it, followed through every run since the watch began, however often the key changed) are
+its followers; an account of the followers a watcher does not know is new to it.
 The first follower gets one queue alert (`RegrowthAlert`) listing what is new to any watcher, and each case a
 `CaseAlert` of what is new to it (with an audit event). Running it twice for a run adds nothing.
 """
@@ -48,8 +49,11 @@ def raise_regrowth_alerts(run: DetectionRun) -> list[CaseAlert]:
     for cc in watched_case_clusters():
         cases.setdefault(cc.cluster_key, []).append(cc)
     confirmed = confirmed_cluster_keys()
-    followers_of = successor_clusters(run, set(cases) | confirmed)
     before = previous_run(run)
+    # keys are followed from the oldest watching snapshot on, through every key change since
+    snapshot_runs = [cc.run for ccs in cases.values() for cc in ccs if cc.run is not None and cc.run.pk < run.pk]
+    since = min(snapshot_runs, key=lambda r: r.pk, default=before)
+    followers_of = successor_clusters(run, set(cases) | confirmed, since)
     created: list[CaseAlert] = []
     for key, followers in followers_of.items():
         members = _members(followers)

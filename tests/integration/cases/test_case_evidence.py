@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from investigations.exports.csv import safe_cell
 from investigations.exports.stix import stix_pattern
 from investigations.models import AuditAction, CaseAlert, CaseStatus, IndicatorKind, RegrowthAlert
-from investigations.selectors.case_evidence import case_changes, case_indicators, explanation_indicators
+from investigations.selectors.case_evidence import case_changes, case_indicators
 from investigations.selectors.cases import case_cluster_keys
 from investigations.selectors.detection import linked_cluster_keys
+from investigations.selectors.indicators import explanation_indicators
 from investigations.services.case_workflow import acknowledge_alert, transition_case
 from investigations.services.cases import CaseError, add_accounts, add_cluster, open_case
 from investigations.services.regrowth import raise_regrowth_alerts
@@ -159,6 +160,22 @@ def test_regrowth_follows_lineage_when_the_cluster_is_split_under_a_new_key(
     assert alert.case_id == case.pk and alert.cluster_key == "C-000001" and alert.account_ids == ["r7"]
     assert alert.regrowth_alert is not None and alert.regrowth_alert.cluster_key == "C-000007"
     assert "now C-000007" in alert.reason
+
+
+def test_regrowth_follows_the_campaign_through_several_key_changes(scenario: Scenario, case_manager: User) -> None:
+    """A fast-growing campaign's cluster takes a new key in one run (merged with new accounts) and another in the
+    next: the case still hears of its new accounts, however many runs ago it snapshot the cluster."""
+    case = open_case(by=case_manager, clusters=[scenario.top])
+    run2 = make_run({"C-000009": ([*RING, "r5", "x1"], 0.95)})
+    run2.clusters.filter(key="C-000009").update(lineage={"status": "merged", "merged_from": ["C-000001", "C-000002"]})
+    assert [a.account_ids for a in raise_regrowth_alerts(run2)] == [["r5", "x1"]]
+    run3 = make_run({"C-000011": ([*RING, "r5", "x1", "r6"], 0.95), "C-000012": (["y1", "y2", "y3"], 0.9)})
+    run3.clusters.filter(key="C-000011").update(lineage={"status": "split", "split_from": "C-000009"})
+    (alert,) = raise_regrowth_alerts(run3)
+    assert alert.case_id == case.pk and alert.account_ids == ["r6"] and "now C-000011" in alert.reason
+    run4 = make_run({"C-000011": ([*RING, "r5", "x1", "r6", "r7"], 0.95)})
+    assert [a.account_ids for a in raise_regrowth_alerts(run4)] == [["r7"]]
+    assert CaseAlert.objects.filter(case=case).count() == 3
 
 
 def test_stix_patterns_escape_values_and_stay_valid() -> None:
