@@ -234,9 +234,22 @@ class Entity:
         return self.accounts >= ENTITY_SCAN
 
 
+MAX_ASN = 2**32 - 1  # AS numbers are 32-bit; the graph stores them as integers
+
+
+def known_kind_and_id(kind: str, entity_id: str) -> bool:
+    """Whether `entity_id` can name an entity of `kind` at all: a known kind, and for ASNs a number in range (a
+    longer one must answer "no such entity", not reach Neo4j as an integer it cannot hold)."""
+    if kind not in EntityKind.values:
+        return False
+    if kind == EntityKind.ASN:
+        return entity_id.isascii() and entity_id.isdigit() and int(entity_id) <= MAX_ASN
+    return True
+
+
 def entity(kind: str, entity_id: str) -> Entity | None:
     """An entity by kind and natural id, or None when the graph has no such entity."""
-    if kind not in EntityKind.values:
+    if not known_kind_and_id(kind, entity_id):
         return None
     rows = read("ui_entity", kind=kind, id=entity_id, scan=ENTITY_SCAN)
     if not rows:
@@ -246,7 +259,7 @@ def entity(kind: str, entity_id: str) -> Entity | None:
 
 def entity_account_ids(kind: str, entity_id: str, *, scan: int = ENTITY_SCAN) -> list[str]:
     """Ids of the accounts holding an entity (at most `scan`), sorted."""
-    if kind not in EntityKind.values:
+    if not known_kind_and_id(kind, entity_id):
         return []
     rows = read("ui_entity_account_ids", kind=kind, id=entity_id, scan=scan)
     return sorted(row["account_id"] for row in rows)

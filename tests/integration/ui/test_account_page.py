@@ -107,6 +107,7 @@ def test_entity_page_lists_holders_and_their_clusters(
     assert len(entity_account_ids("asn", "64500")) == 84 + 13
     assert analyst_client.get("/entity/device/not-there/").status_code == 404
     assert analyst_client.get("/entity/spaceship/x/").status_code == 404
+    assert analyst_client.get("/entity/asn/99999999999999999999999/").status_code == 404
 
 
 def test_unknown_account_is_404(runs: dict[int, DetectionRun], analyst_client: Client) -> None:

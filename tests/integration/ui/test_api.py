@@ -109,6 +109,11 @@ def test_accounts_sessions_entities_and_search(runs: dict[int, DetectionRun], ap
     assert holders["count"] == 4 and [a["account_id"] for a in holders["results"]] == ["hyd-0001", USERS[0]]
     assert _get(api, "/api/entities/subnet/203.0.113.0/24/")["accounts"] == 97
     assert api.get("/api/entities/ip/10.9.9.9/").status_code == 404
+    # an id Neo4j could not hold as an integer is no such entity, not a server error
+    for asn in ("99999999999999999999999", "4294967296", "12a", "-5", "٣"):
+        assert api.get(f"/api/entities/asn/{asn}/").status_code == 404, asn
+        assert api.get(f"/api/entities/asn/{asn}/accounts/").status_code == 404, asn
+    assert _get(api, "/api/entities/asn/64500/")["accounts"] == 84 + 13
     assert _get(api, "/api/search/", q=CAMPUS_IP) == [
         {"kind": "ip", "id": CAMPUS_IP, "matched": "IP address"}
     ]
