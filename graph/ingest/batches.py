@@ -63,13 +63,27 @@ def column_batches(table: pa.Table, size: int) -> Iterator[Columns]:
 
 @dataclass(frozen=True)
 class SessionBatch:
-    """Sessions of whole accounts (sorted by account) and those accounts' exchange facts from them."""
+    """Sessions of whole accounts (sorted by account) and those accounts' exchange facts from them.
 
-    sessions: Columns
-    accounts: list[dict[str, Any]]
+    Held as Arrow slices (a view of the partition's table, no copy) and turned into the Python lists the driver
+    sends only when its transaction runs: a prepared partition costs its Arrow columns, not a partition of Python
+    objects (which made the sessions step the ingest's peak memory)."""
+
+    rows: pa.Table
+    account_rows: pa.Table
 
     def __len__(self) -> int:
-        return self.sessions.size
+        return self.rows.num_rows
+
+    @property
+    def sessions(self) -> Columns:
+        """The sessions as Columns (built on each call)."""
+        return Columns({name: self.rows.column(name).to_pylist() for name in self.rows.column_names}, len(self))
+
+    @property
+    def accounts(self) -> list[dict[str, Any]]:
+        """The accounts' facts, one map each (built on each call)."""
+        return self.account_rows.to_pylist()
 
 
 def session_batches(rows: pa.Table, accounts: pa.Table, size: int) -> list[SessionBatch]:
@@ -90,10 +104,6 @@ def session_batches(rows: pa.Table, accounts: pa.Table, size: int) -> list[Sessi
         # the first account starting at or after `size` sessions in ends the batch (at least one account)
         last = max(int(np.searchsorted(starts, starts[first] + size, side="left")), first + 1)
         lo, hi = int(starts[first]), int(starts[last]) if last < len(starts) else n
-        part = rows.slice(lo, hi - lo)
-        batches.append(SessionBatch(
-            Columns({name: part.column(name).to_pylist() for name in part.column_names}, part.num_rows),
-            accounts.slice(first, last - first).to_pylist(),
-        ))  # fmt: skip
+        batches.append(SessionBatch(rows.slice(lo, hi - lo), accounts.slice(first, last - first)))
         first = last
     return batches
