@@ -1,12 +1,17 @@
 """Login is required everywhere; role permissions are enforced on pages and API endpoints."""
 
 import io
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from investigations.roles import Role, roles_of
 from tests.conftest import TEST_PASSWORD
@@ -81,3 +86,44 @@ def test_api_docs_are_served_without_a_cdn(client: Client, analyst: User) -> Non
     html = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+@pytest.mark.parametrize("password", ["4815162342108", "carol-secure", "Carol-Secure!"])
+def test_weak_passwords_are_refused(monkeypatch: pytest.MonkeyPatch, password: str) -> None:
+    """All digits, or too close to the user name: refused, and no user is created."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    with pytest.raises(CommandError):
+        call_command("create_user", "carol-secure", "--role", "analyst", "--password-stdin", stdout=io.StringIO())
+    assert not get_user_model().objects.exists()
+
+
+def test_signed_in_answers_are_never_cached(client: Client, analyst: User) -> None:
+    assert "no-store" not in client.get("/health/live/").get("Cache-Control", "")
+    client.force_login(analyst)
+    for path in ("/", "/clusters/", "/cases/", "/api/me/"):
+        cache_control = client.get(path)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, path
+    token, _ = Token.objects.get_or_create(user=analyst)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.get("/api/me/")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+
+
+def test_a_session_expires_after_idle_time_and_requests_renew_it(client: Client, analyst: User) -> None:
+    client.force_login(analyst)
+    assert client.get("/clusters/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    session = Session.objects.get(session_key=key)
+    assert abs((session.expire_date - timezone.now()).total_seconds() - settings.SESSION_COOKIE_AGE) < 120
+    # a request more than a minute after the last renewal renews the expiry
+    store = client.session
+    store["_renewed"] = 0
+    store.save()
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(seconds=30))
+    assert client.get("/clusters/").status_code == 200
+    renewed = Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value).expire_date
+    assert (renewed - timezone.now()).total_seconds() > settings.SESSION_COOKIE_AGE - 120
+    # idle past the timeout: signed out
+    Session.objects.all().update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/clusters/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
