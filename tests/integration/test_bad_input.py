@@ -54,6 +54,9 @@ def test_pages_and_api_answer_bad_ids_without_errors(
     decide = client.post("/api/case-proposals/abc/decide/", {"accept": False}, content_type="application/json")
     assert decide.status_code == 404
     client.force_login(admin_user)
+    for path in ("/cases/{}/", "/ingest/jobs/{}/", "/api/cases/{}/", "/api/ingest-jobs/{}/", "/api/detection-runs/{}/",
+                 "/api/case-proposals/{}/", "/api/annotations/{}/", "/api/ingest-schedules/{}/", "/entity/asn/{}/"):
+        assert client.get(path.format(HUGE)).status_code == 404, path  # ids beyond 64 bits: no such thing
     audit = client.get(f"/api/audit/?case={HUGE}")
     assert audit.status_code == 400 and "case" in audit.json()
     audit_page = client.get(f"/cases/audit/?case={HUGE}&since=notadate")
