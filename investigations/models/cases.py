@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
-from django.db import models
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
+from investigations.audit_chain import ADVISORY_LOCK, entry_digest
 from investigations.models.detection import Cluster, DetectionRun, RegrowthAlert
 
 
@@ -259,7 +260,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    """One recorded change: who did what to which case, when, with the state before and after (append-only)."""
+    """One recorded change: who did what to which case, when, with the state before and after (append-only: in
+    Python, by database triggers, and checkable through its hash chain, see `investigations/audit_chain.py`)."""
 
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events")
     actor = models.ForeignKey(
@@ -270,6 +272,8 @@ class AuditEvent(models.Model):
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    previous_hash = models.CharField(max_length=64, default="", editable=False)
+    entry_hash = models.CharField(max_length=64, default="", editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -280,10 +284,22 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} case #{self.case_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Insert only: saving an event that already exists raises."""
+        """Insert only, chained to the last entry: saving an event that already exists raises."""
         if not self._state.adding or self.pk is not None:
             raise AuditLogIsAppendOnly("audit events cannot be changed")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(AuditEvent)
+        with transaction.atomic(using=using):
+            connection = connections[using]
+            if connection.vendor == "postgresql":  # SQLite transactions take the write lock at BEGIN already
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK])
+            last = AuditEvent.objects.using(using).order_by("-id").values_list("entry_hash", flat=True).first()
+            self.previous_hash = last or ""
+            self.entry_hash = entry_digest(self.previous_hash, {
+                "case_id": self.case_id, "actor_id": self.actor_id, "action": str(self.action),
+                "summary": self.summary, "before": self.before, "after": self.after, "created_at": self.created_at,
+            })  # fmt: skip
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         """Never allowed."""
