@@ -346,7 +346,7 @@ class Loader:
         templates a bridging fingerprint joins and write new and extended ones, in order."""
         plan_file = self.work / "templates.json"
         if not plan_file.is_file():
-            existing = build.existing_templates(self.graph.read("ingest_templates_existing"))
+            existing = build.existing_templates(self.graph.stream("ingest_templates_existing"))
             fps = np.load(self.work / "fingerprints.npy")
             counts = np.load(self.work / "fingerprint_counts.npy")
             plan = plan_templates(fps, counts, existing)

@@ -159,23 +159,31 @@ def api_key_rows(sessions: Iterable[pa.Table]) -> pa.Table:
     return pa.table({"key_id": pairs["api_key_id"], "account_id": pairs["account_id"]})
 
 
-def existing_templates(rows: list[dict[str, Any]]) -> ExistingTemplates:
+def existing_templates(rows: Iterable[dict[str, Any]]) -> ExistingTemplates:
     """The templates already in the graph from the rows of `ingest_templates_existing` (a template whose member
-    list is missing has its representative as its one member)."""
-    if not rows:
+    list is missing has its representative as its one member). Each row's member list becomes an array as it
+    arrives, so a stream of rows never holds millions of member fingerprints as Python ints."""
+    ids: list[str] = []
+    exchanges: list[int] = []
+    representatives: list[str] = []
+    members: list[np.ndarray] = []
+    for r in rows:
+        ids.append(r["template_id"])
+        exchanges.append(r["exchanges"])
+        representatives.append(r["fingerprint"])
+        members.append(
+            np.asarray(r["members"], dtype=np.int64)
+            if r["members"]
+            else u64_to_i64(hex_to_u64(np.array([r["fingerprint"]])))
+        )
+    if not ids:
         return ExistingTemplates.empty()
-    members = [
-        np.asarray(r["members"], dtype=np.int64)
-        if r["members"]
-        else u64_to_i64(hex_to_u64(np.array([r["fingerprint"]])))
-        for r in rows
-    ]
     return ExistingTemplates(
-        ids=tuple(r["template_id"] for r in rows),
-        exchanges=np.array([r["exchanges"] for r in rows], dtype=np.int64),
-        representatives=hex_to_u64(np.array([r["fingerprint"] for r in rows])),
-        member_fps=i64_to_u64(np.concatenate(members)) if members else np.zeros(0, np.uint64),
-        member_template=np.concatenate([np.full(len(m), i, dtype=np.int64) for i, m in enumerate(members)]),
+        ids=tuple(ids),
+        exchanges=np.array(exchanges, dtype=np.int64),
+        representatives=hex_to_u64(np.array(representatives)),
+        member_fps=i64_to_u64(np.concatenate(members)),
+        member_template=np.repeat(np.arange(len(members), dtype=np.int64), [len(m) for m in members]),
     )
 
 

@@ -72,7 +72,7 @@ def _templates() -> ExistingTemplates:
 
 @cached(LRUCache(maxsize=1), key=lambda version: version)
 def _templates_of(version: tuple[object, ...]) -> ExistingTemplates:
-    return existing_templates(get_graph().read("ingest_templates_existing"))
+    return existing_templates(get_graph().stream("ingest_templates_existing"))
 
 
 def near_templates(fingerprint: str) -> list[SearchHit]:
