@@ -150,7 +150,7 @@ def schedule_create(request: HttpRequest) -> HttpResponse:
 def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Pause a running schedule or resume a paused one."""
     schedule = _schedule(pk)
-    schedules.set_schedule_enabled(schedule, not schedule.enabled)
+    schedules.set_schedule_enabled(schedule, not schedule.enabled, by=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Schedule {schedule.name!r} {'resumed' if schedule.enabled else 'paused'}.")
     return redirect("ingest-jobs")
 
@@ -160,6 +160,6 @@ def schedule_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def schedule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a schedule (its jobs stay in the list)."""
     schedule = _schedule(pk)
-    schedules.delete_schedule(schedule)
+    schedules.delete_schedule(schedule, by=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Schedule {schedule.name!r} deleted.")
     return redirect("ingest-jobs")

@@ -133,7 +133,7 @@ class IngestScheduleViewSet(
                 {"detail": ["only `enabled` can be changed; delete and recreate a schedule"]}
             )
         if "enabled" in data:
-            schedules.set_schedule_enabled(serializer.instance, data["enabled"])  # type: ignore[arg-type]
+            schedules.set_schedule_enabled(serializer.instance, data["enabled"], by=self.request.user)  # type: ignore[arg-type]
 
     def perform_destroy(self, instance: IngestSchedule) -> None:
-        schedules.delete_schedule(instance)
+        schedules.delete_schedule(instance, by=self.request.user)  # type: ignore[arg-type]

@@ -243,6 +243,12 @@ class AuditAction(models.TextChoices):
     ALERT_ACKNOWLEDGED = "alert_acknowledged", "Alert acknowledged"
     CLUSTER_PROPOSED = "cluster_proposed", "Cluster proposed"
     PROPOSAL_DECIDED = "proposal_decided", "Proposal decided"
+    INGEST_STARTED = "ingest_started", "Ingest started"
+    SCHEDULE_CREATED = "schedule_created", "Ingest schedule created"
+    SCHEDULE_CHANGED = "schedule_changed", "Ingest schedule paused or resumed"
+    SCHEDULE_DELETED = "schedule_deleted", "Ingest schedule deleted"
+    DETECTION_STARTED = "detection_started", "Detection run started"
+    ANNOTATION_ADDED = "annotation_added", "Annotation added"
 
 
 class AuditLogIsAppendOnly(Exception):

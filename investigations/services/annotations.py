@@ -10,9 +10,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from investigations.models import Annotation, AnnotationLabel, AnnotationTarget, Cluster
+from investigations.models import Annotation, AnnotationLabel, AnnotationTarget, AuditAction, Cluster
 from investigations.roles import READERS, has_role
 from investigations.selectors.accounts import accounts_brief
+from investigations.services.audit import record_audit
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 40
@@ -63,11 +64,16 @@ def annotate(
         raise PermissionDenied("Your role does not allow annotating.")
     clean_tags = parse_tags(tags)
     _validate(target, target_id, label, note, clean_tags)
-    return Annotation.objects.create(
-        target=target,
-        target_id=target_id,
-        label=label,
-        note=note.strip(),
-        tags=clean_tags,
-        author=cast(Any, author),  # a reader, hence an authenticated user (checked above)
-    )
+    with transaction.atomic():
+        annotation = Annotation.objects.create(
+            target=target,
+            target_id=target_id,
+            label=label,
+            note=note.strip(),
+            tags=clean_tags,
+            author=cast(Any, author),  # a reader, hence an authenticated user (checked above)
+        )
+        record_audit(None, author, AuditAction.ANNOTATION_ADDED, f"{target} {target_id} annotated {label or ''}".strip(),
+                     after={"annotation": annotation.pk, "target": target, "target_id": target_id, "label": label,
+                            "tags": clean_tags, "note": annotation.note})  # fmt: skip
+    return annotation

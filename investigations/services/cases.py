@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from investigations.models import (
     AuditAction,
-    AuditEvent,
     Case,
     CaseAccount,
     CaseCluster,
@@ -28,6 +27,7 @@ from investigations.models import (
 )
 from investigations.roles import CASE_MANAGERS, READERS, has_role
 from investigations.selectors.case_evidence import account_snapshots, cluster_snapshot, member_ids
+from investigations.services.audit import record_audit
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -61,27 +61,6 @@ def as_assignee(user: AbstractBaseUser | None) -> AuthUser | None:
 
 def username_of(user: Any) -> str | None:
     return None if user is None else str(user.get_username())
-
-
-def record_audit(
-    case: Case | None,
-    by: User | None,
-    action: AuditAction,
-    summary: str,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the audit log (call inside the transaction of the change it records)."""
-    actor = as_user(by) if by is not None and by.is_authenticated else None
-    return AuditEvent.objects.create(
-        case=case,
-        actor=actor,
-        action=action,
-        summary=summary[:300],
-        before=before or {},
-        after=after or {},
-    )
 
 
 def require_case_manager(by: User) -> None:

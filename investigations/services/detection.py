@@ -23,10 +23,19 @@ from graph.detection.pipeline import ClusterResult, DetectionResult, run_detecti
 from graph.detection.timeliness import data_horizon, first_seen
 from graph.driver import get_graph
 from investigations.celery import app as celery_app
-from investigations.models import Cluster, ClusterMember, DetectionRun, FirstFlag, JobStatus, RegrowthAlert
+from investigations.models import (
+    AuditAction,
+    Cluster,
+    ClusterMember,
+    DetectionRun,
+    FirstFlag,
+    JobStatus,
+    RegrowthAlert,
+)
 from investigations.queues import Queue
 from investigations.selectors import detection as selectors
 from investigations.selectors.clusters import warm_cluster
+from investigations.services.audit import record_audit
 from investigations.services.regrowth import raise_regrowth_alerts
 
 log = logging.getLogger(__name__)
@@ -69,9 +78,12 @@ def lock_key() -> str:
 def start_detection(*, by: User | None = None, params: dict[str, Any] | None = None) -> DetectionRun:
     """Create a queued run with validated parameters and send it to the detection queue."""
     resolved = DetectionParams.from_dict(params)
-    run = DetectionRun.objects.create(
-        status=JobStatus.QUEUED, stage="queued", params=resolved.to_dict(), created_by=by
-    )
+    with transaction.atomic():
+        run = DetectionRun.objects.create(
+            status=JobStatus.QUEUED, stage="queued", params=resolved.to_dict(), created_by=by
+        )
+        record_audit(None, by, AuditAction.DETECTION_STARTED, f"detection run #{run.pk} started",
+                     after={"run": run.pk, "overrides": params or {}})  # fmt: skip
     transaction.on_commit(lambda: _enqueue(run.pk))
     return run
 

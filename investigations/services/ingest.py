@@ -29,8 +29,9 @@ from graph.driver import get_graph
 from graph.drop import DropRejected
 from graph.ingest import IngestResult, drop_fingerprint, run_ingest
 from investigations.celery import app as celery_app
-from investigations.models import IngestJob, IngestSchedule, JobStatus
+from investigations.models import AuditAction, IngestJob, IngestSchedule, JobStatus
 from investigations.queues import Queue
+from investigations.services.audit import record_audit
 from investigations.services.detection import start_detection
 from investigations.services.ingest_paths import PathRefused, resolve_drop_path
 
@@ -111,17 +112,28 @@ def enqueue_ingest_job(job_id: int, countdown: float | None = None) -> None:
     IngestJob.objects.filter(pk=job_id).update(celery_task_id=result.id)
 
 
+@transaction.atomic
 def start_ingest_by_hand(drop_path: str, *, by: User | None, run_detection: bool = False) -> IngestJob:
-    """An admin starts a job for a drop under INGEST_ROOT."""
-    return create_ingest_job(drop_path, source=IngestJob.Source.MANUAL, by=by, run_detection=run_detection)
+    """An admin starts a job for a drop under INGEST_ROOT (recorded in the audit log)."""
+    job = create_ingest_job(drop_path, source=IngestJob.Source.MANUAL, by=by, run_detection=run_detection)
+    _audit_started(job, by, f"ingest job #{job.pk} started for {job.drop_path}")
+    return job
 
 
+@transaction.atomic
 def retry_ingest_job(job: IngestJob, *, by: User | None = None) -> IngestJob:
     """Run a failed job's drop again as a new job (ingest is idempotent, so nothing is doubled). A retry from
     the web reads only under INGEST_ROOT, even for a job first started from the command line elsewhere."""
-    return create_ingest_job(
+    retry = create_ingest_job(
         job.drop_path, source=IngestJob.Source.MANUAL, by=by, run_detection=job.run_detection, within_root=True
     )
+    _audit_started(retry, by, f"ingest job #{retry.pk} started again for {retry.drop_path} (retry of #{job.pk})")
+    return retry
+
+
+def _audit_started(job: IngestJob, by: User | None, summary: str) -> None:
+    record_audit(None, by, AuditAction.INGEST_STARTED, summary,
+                 after={"job": job.pk, "drop": job.drop_path, "run_detection": job.run_detection})  # fmt: skip
 
 
 class _WriterLock:

@@ -14,8 +14,9 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from graph.drop import DropRejected, locate_drop
 from graph.ingest import drop_fingerprint
 from investigations.celery import app as celery_app
-from investigations.models import IngestJob, IngestSchedule
+from investigations.models import AuditAction, IngestJob, IngestSchedule
 from investigations.queues import Queue
+from investigations.services.audit import record_audit
 from investigations.services.ingest import SCAN_FOLDER_TASK, SETTLE_SECONDS, create_ingest_job
 from investigations.services.ingest_paths import PathRefused, relative_to_root, resolve_drop_path
 
@@ -65,26 +66,38 @@ def create_schedule(
             enabled=True,
         )
         schedule.save(update_fields=["periodic_task"])
+        record_audit(None, by, AuditAction.SCHEDULE_CREATED, f"ingest schedule {schedule.name!r} created", after=_state(schedule))
     transaction.on_commit(
         lambda: celery_app.send_task(SCAN_FOLDER_TASK, args=[schedule.pk], queue=Queue.INGEST)
     )
     return schedule
 
 
-def set_schedule_enabled(schedule: IngestSchedule, enabled: bool) -> IngestSchedule:
-    """Pause or resume a schedule (and its periodic task)."""
+def _state(schedule: IngestSchedule) -> dict[str, Any]:
+    return {"schedule": schedule.pk, "name": schedule.name, "folder": schedule.folder, "enabled": schedule.enabled,
+            "interval_minutes": schedule.interval_minutes, "run_detection": schedule.run_detection}  # fmt: skip
+
+
+def set_schedule_enabled(schedule: IngestSchedule, enabled: bool, *, by: User | None = None) -> IngestSchedule:
+    """Pause or resume a schedule (and its periodic task); recorded in the audit log."""
     with transaction.atomic():
+        before = _state(schedule)
         schedule.enabled = enabled
         schedule.save(update_fields=["enabled"])
         if schedule.periodic_task is not None:
             schedule.periodic_task.enabled = enabled
             schedule.periodic_task.save(update_fields=["enabled"])
+        verb = "resumed" if enabled else "paused"
+        record_audit(None, by, AuditAction.SCHEDULE_CHANGED, f"ingest schedule {schedule.name!r} {verb}",
+                     before=before, after=_state(schedule))  # fmt: skip
     return schedule
 
 
-def delete_schedule(schedule: IngestSchedule) -> None:
-    """Delete a schedule and its periodic task; its jobs stay."""
+def delete_schedule(schedule: IngestSchedule, *, by: User | None = None) -> None:
+    """Delete a schedule and its periodic task; its jobs stay; recorded in the audit log."""
     with transaction.atomic():
+        record_audit(None, by, AuditAction.SCHEDULE_DELETED, f"ingest schedule {schedule.name!r} deleted",
+                     before=_state(schedule))  # fmt: skip
         if schedule.periodic_task is not None:
             schedule.periodic_task.delete()
         schedule.delete()

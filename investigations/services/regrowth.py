@@ -29,7 +29,7 @@ from investigations.selectors.case_evidence import member_ids
 from investigations.selectors.cases import successor_clusters, watched_case_clusters
 from investigations.selectors.detection import confirmed_cluster_keys
 from investigations.selectors.runs import previous_run
-from investigations.services.cases import record_audit
+from investigations.services.audit import record_audit
 
 
 def _members(clusters: Iterable[Cluster]) -> set[str]:

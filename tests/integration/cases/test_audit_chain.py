@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 
 from investigations.audit_chain import SQLITE_DROP, SQLITE_FUNCTION, SQLITE_TRIGGERS, TABLE, create_triggers
 from investigations.models import AuditAction, AuditEvent, Case
-from investigations.services.cases import record_audit
+from investigations.services.audit import record_audit
 
 pytestmark = pytest.mark.django_db
 

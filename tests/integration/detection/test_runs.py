@@ -25,6 +25,8 @@ from investigations.models import (
     Annotation,
     AnnotationLabel,
     AnnotationTarget,
+    AuditAction,
+    AuditEvent,
     Cluster,
     ClusterMember,
     DetectionRun,
@@ -208,6 +210,8 @@ def test_admins_start_runs_and_readers_list_them(
         bad = client.post("/api/detection-runs/", {"params": params}, content_type="application/json")
         assert bad.status_code == 400, params
     assert DetectionRun.objects.count() == 1
+    (started,) = AuditEvent.objects.filter(action=AuditAction.DETECTION_STARTED)
+    assert started.actor == admin_user and started.after == {"run": run.pk, "overrides": {"leiden_gamma": 1.5}}
     client.force_login(analyst)
     listed = client.get("/api/detection-runs/").json()
     assert listed["results"][0]["id"] == run.pk

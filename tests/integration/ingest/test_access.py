@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from investigations.models import IngestJob, IngestSchedule, JobStatus
+from investigations.models import AuditAction, AuditEvent, IngestJob, IngestSchedule, JobStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,15 @@ def test_admin_manages_schedules_through_the_api(
     assert IngestSchedule.objects.filter(name="api").count() == 1
     assert client.delete(f"/api/ingest-schedules/{pk}/").status_code == 204
     assert not IngestSchedule.objects.filter(pk=pk).exists()
+    # every admin action is in the audit log, by whom, with the schedule's state
+    events = list(AuditEvent.objects.filter(case=None).order_by("id"))
+    assert [(e.action, e.actor_id) for e in events] == [
+        (AuditAction.SCHEDULE_CREATED, admin_user.pk),
+        (AuditAction.SCHEDULE_CHANGED, admin_user.pk),
+        (AuditAction.SCHEDULE_DELETED, admin_user.pk),
+    ]
+    assert events[1].before["enabled"] is True and events[1].after["enabled"] is False
+    assert events[2].before["folder"] == "api-sched"
     refused_job = client.post("/api/ingest-jobs/", {"drop_path": "/etc"})
     assert refused_job.status_code == 400
 
@@ -125,3 +134,6 @@ def test_admins_start_and_retry_jobs_by_hand_and_see_refusals(
     response = client.post(f"/ingest/jobs/{job.pk}/retry/", follow=True)
     again = IngestJob.objects.exclude(pk=job.pk).get()
     assert again.drop_path == job.drop_path and f"Ingest job #{again.pk} queued." in response.content.decode()
+    started = AuditEvent.objects.filter(action=AuditAction.INGEST_STARTED).order_by("id")
+    assert [(e.actor_id, e.after["job"]) for e in started] == [(admin_user.pk, job.pk), (admin_user.pk, again.pk)]
+    assert f"retry of #{job.pk}" in started.last().summary  # type: ignore[union-attr]

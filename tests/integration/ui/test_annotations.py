@@ -8,7 +8,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from investigations.models import Annotation, AnnotationLabel, AnnotationTarget, DetectionRun
+from investigations.models import (
+    Annotation,
+    AnnotationLabel,
+    AnnotationTarget,
+    AuditAction,
+    AuditEvent,
+    DetectionRun,
+)
 from investigations.services.annotations import annotate, parse_tags
 from tests.integration.ui.scenario import HOSTILE_ID, SCRIPT, TOP
 
@@ -43,6 +50,9 @@ def test_account_annotation(runs: dict[int, DetectionRun], analyst_client: Clien
     assert response.status_code == 302 and response["Location"] == "/account/hyd-0002/#annotations"
     html = analyst_client.get("/account/hyd-0002/").content.decode()
     assert "Needs review" in html.split('id="annotations"')[1]
+    (event,) = AuditEvent.objects.filter(action=AuditAction.ANNOTATION_ADDED)
+    assert event.case is None and event.actor is not None and event.after["target_id"] == "hyd-0002"
+    assert event.after["label"] == "needs_review"
 
 
 def test_bad_annotations_are_refused_with_a_reason(
