@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The Django development server (manage.py runserver --noreload) from the repo root.
+# The Django development server (manage.py runserver --noreload) from the repo root, with DEBUG off
+# as users run it (no URL map on a 404, no tracebacks; --insecure lets it serve the static files
+# itself). DEBUG=1 turns debugging on.
 #
 #   deploy/web.sh start    start in the background, wait until /health/live/ answers 200
 #   deploy/web.sh stop     stop (no-op when stopped)
@@ -46,7 +48,7 @@ cmd_start() {
     require_free_port "$SERVICE" "$LOGFILE" "$WEB_HOST" "$WEB_PORT"
     DIE_LOG_OFFSET="$(log_offset "$LOGFILE")"
     info "$SERVICE" "starting on http://$WEB_HOST:$WEB_PORT/ (log: $LOGFILE)"
-    (cd "$ROOT" && start_bg "$PIDFILE" "$LOGFILE" "$python" manage.py runserver "$WEB_HOST:$WEB_PORT" --noreload)
+    (cd "$ROOT" && DEBUG="${DEBUG:-0}" start_bg "$PIDFILE" "$LOGFILE" "$python" manage.py runserver "$WEB_HOST:$WEB_PORT" --noreload --insecure)
     record_addr "$PIDFILE" "$WEB_HOST:$WEB_PORT"
   fi
   wait_healthy "$SERVICE" "$LOGFILE" "$PIDFILE" "$MARKER" "$START_TIMEOUT" \
