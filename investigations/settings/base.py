@@ -1,5 +1,6 @@
 """Settings shared by every environment; every address comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -27,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "investigations",
     "frontend",
 ]
@@ -42,7 +44,20 @@ MIDDLEWARE = [
     "investigations.middleware.LoginRequiredEverywhere",
     "investigations.middleware.NoStoreWhenSignedIn",
     "investigations.middleware.RenewIdleSession",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into its answer
 ]
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one user name from one address,
+# that pair is locked out for LOGIN_LOCKOUT_MINUTES (HTTP 429), on the app's login and /admin/login/ alike.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "investigations.urls"
 WSGI_APPLICATION = "investigations.wsgi.application"

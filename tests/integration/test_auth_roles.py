@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -49,7 +49,7 @@ def test_create_user_command_with_password_from_stdin(monkeypatch: pytest.Monkey
     out = io.StringIO()
     call_command("create_user", "carol", "--role", "case_manager", "--password-stdin", stdout=out)
     assert "created user carol" in out.getvalue()
-    user = authenticate(username="carol", password=TEST_PASSWORD)
+    user = authenticate(RequestFactory().post("/accounts/login/"), username="carol", password=TEST_PASSWORD)
     assert user is not None
     assert roles_of(user) == {Role.CASE_MANAGER}
 
@@ -65,7 +65,7 @@ def test_create_user_command_generates_a_password() -> None:
     out = io.StringIO()
     call_command("create_user", "dave", "--role", "analyst", stdout=out)
     password = out.getvalue().split("password: ")[1].strip()
-    user = authenticate(username="dave", password=password)
+    user = authenticate(RequestFactory().post("/accounts/login/"), username="dave", password=password)
     assert user is not None and roles_of(user) == {Role.ANALYST}
 
 
@@ -127,3 +127,18 @@ def test_a_session_expires_after_idle_time_and_requests_renew_it(client: Client,
     Session.objects.all().update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/clusters/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("login_url", ["/accounts/login/", "/admin/login/"])
+def test_repeated_wrong_passwords_lock_the_user_name_out(client: Client, admin_user: User, login_url: str) -> None:
+    """Ten wrong passwords in a row, then the right one: refused (429) and not signed in, on both login pages."""
+    for _ in range(10):
+        response = client.post(login_url, {"username": admin_user.username, "password": "wrong-password-1"})
+        assert response.status_code in (200, 429)
+    response = client.post(login_url, {"username": admin_user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 429 and "Too many failed sign-ins" in response.content.decode()
+    assert client.get("/api/me/").status_code in (401, 403)
+    # another user name from the same address is not locked
+    other = get_user_model().objects.create_user("erin", password=TEST_PASSWORD)
+    response = client.post("/accounts/login/", {"username": other.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
