@@ -110,13 +110,14 @@ def child(drop: Path, work: Path) -> None:
     print("RESULT " + json.dumps(data, default=str), flush=True)
 
 
-def batched(drop: Path, work: Path) -> dict[str, Any]:
-    """The platform's ingest into an empty graph, in a child process."""
+def batched(drop: Path, work: Path, nice: int = 0) -> dict[str, Any]:
+    """The platform's ingest, in a child process (at niceness `nice`, as the worker runs it)."""
     proc = subprocess.run(
         [sys.executable, __file__, "--child", str(drop), "--work", str(work)],
         cwd=ROOT,
         capture_output=True,
         text=True,
+        preexec_fn=(lambda: os.nice(nice)) if nice else None,  # noqa: PLW1509  # no threads in the child yet
     )
     if proc.returncode != 0:
         raise RuntimeError(f"batched ingest failed:\n{proc.stderr[-4000:]}")

@@ -46,22 +46,19 @@ logging.getLogger("graph").setLevel(logging.WARNING)  # the table is the progres
 
 import pandas as pd  # noqa: E402
 from bench_ingest import batched, wipe  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from benchdb import detect, fresh_database  # noqa: E402
 
-from graph.detection.params import DetectionParams  # noqa: E402
 from graph.detection.timeliness import hydra_replacements  # noqa: E402
 from graph.driver import get_graph  # noqa: E402
 from graph.scenarios.presets import preset  # noqa: E402
 from graph.scenarios.series import drop_name, generate_series  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
 from investigations.models import CaseAlert, ClusterMember, DetectionRun, FirstFlag, RegrowthAlert  # noqa: E402
-from investigations.roles import Role, ensure_role_groups  # noqa: E402
+from investigations.roles import Role  # noqa: E402
 from investigations.selectors.cases import successor_clusters, watched_case_clusters  # noqa: E402
 from investigations.selectors.detection import evaluate_run  # noqa: E402
 from investigations.selectors.timeliness import campaign_timings  # noqa: E402
 from investigations.services.cases import open_case  # noqa: E402
-from investigations.services.detection import execute_detection  # noqa: E402
 from investigations.services.users import create_or_update_user  # noqa: E402
 
 
@@ -82,23 +79,6 @@ def ensure_series(args: argparse.Namespace) -> list[Path]:
         (out / ".complete").write_text("ok")
         print(f"generated {len(drops)} drops in {time.perf_counter() - started:.0f} s into {out}", flush=True)
     return drops
-
-
-def fresh_database() -> None:
-    """An empty benchmark database: runs, first flags and cases of an earlier benchmark must not count."""
-    path = Path(settings.DATABASES["default"]["NAME"])
-    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and path.name == "bench-series.sqlite3":
-        path.unlink(missing_ok=True)
-    call_command("migrate", verbosity=0)
-    ensure_role_groups()
-
-
-def detect() -> tuple[DetectionRun, float]:
-    """One detection run as the Celery task runs it; returns it and its wall seconds."""
-    run = DetectionRun.objects.create(params=DetectionParams().to_dict())
-    started = time.perf_counter()
-    run = execute_detection(run)
-    return run, time.perf_counter() - started
 
 
 def open_cases(run: DetectionRun) -> int:
@@ -178,7 +158,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="write every figure to this JSON file")
     args = parser.parse_args()
     drops = ensure_series(args)
-    fresh_database()
+    fresh_database("bench-series.sqlite3")
     graph = get_graph()
     wipe(graph)
     apply_schema(graph)

@@ -6,8 +6,18 @@ the REST API under concurrent clients. Works on whatever the database and graph 
    p50/p95/p99 per page and checks p95 against `--target-ms` (300 ms).
 2. Load: starts gunicorn (or uses `--url`), then `--clients` threads (20) call the API endpoints in turn with a
    token for `--duration` seconds (60); prints throughput, latency percentiles and every error. Any error fails.
+3. Load during ingest (`--during-ingest DROP`, instead of the fixed-time load): the same load while DROP ingests
+   with the platform's pipeline in a child process (as a worker would), from the start of the ingest to its end;
+   prints the ingest's time and rate and the load's p95 and errors, and checks them against `--load-p95-ms`
+   (1,000 ms) and zero errors; `--compare-unloaded` then prepares again and times the same ingest without load.
+   `--prepare DROP0` first wipes the graph at NEO4J_URI and the benchmark's own database
+   (`VAR_DIR/bench-ui.sqlite3`), ingests DROP0 and runs detection, so that the day before is what analysts read
+   while the next day's drop arrives (point NEO4J_URI at a benchmark instance):
 
     VAR_DIR=... NEO4J_URI=... .venv/bin/python bench/bench_ui.py [--requests 50] [--clients 20] [--duration 60]
+    VAR_DIR=var/bench NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python bench/bench_ui.py --skip-latency \\
+        --prepare var/bench/series/seed-0.3-10x1d-1/drop-0001 \\
+        --during-ingest var/bench/series/seed-0.3-10x1d-1/drop-0002 --clients 50 --compare-unloaded
 
 Exit status: 0 when every target is met, 1 otherwise.
 """
@@ -15,8 +25,10 @@ Exit status: 0 when every target is met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +36,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -32,17 +45,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "investigations.settings.dev")
 os.environ.setdefault("DEBUG", "false")  # debug mode records every SQL query: not what production runs
+if "--prepare" in sys.argv:  # it wipes: never the platform's own database
+    os.environ.setdefault(
+        "DATABASE_URL", f"sqlite:///{Path(os.environ.get('VAR_DIR', ROOT / 'var')) / 'bench-ui.sqlite3'}"
+    )
 
 import django  # noqa: E402
 
 django.setup()
+logging.getLogger("graph").setLevel(logging.WARNING)  # detection's progress lines would bury the figures
 
 import requests  # noqa: E402
+from bench_ingest import batched, wipe  # noqa: E402
+from benchdb import detect, fresh_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from graph.driver import get_graph  # noqa: E402
+from graph.schema import apply_schema  # noqa: E402
 from investigations.models import Cluster, ClusterMember  # noqa: E402
 from investigations.roles import Role  # noqa: E402
 from investigations.selectors.runs import latest_run  # noqa: E402
@@ -176,25 +198,29 @@ class LoadResult:
     """What the load phase saw."""
 
     latencies: list[float] = field(default_factory=list)
+    by_path: dict[str, list[float]] = field(default_factory=dict)
     statuses: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, ms: float, status: str, error: str | None) -> None:
+    def record(self, path: str, ms: float, status: str, error: str | None) -> None:
         """Add one request's outcome."""
         with self.lock:
             self.latencies.append(ms)
+            self.by_path.setdefault(path, []).append(ms)
             self.statuses[status] += 1
             if error is not None and len(self.errors) < 20:
                 self.errors.append(error)
 
 
-def load(url: str, token: str, t: Targets, clients: int, duration: float) -> bool:
-    """`clients` threads call the API for `duration` seconds; True when no request failed."""
+def load(url: str, token: str, t: Targets, clients: int, duration: float,
+         until: Callable[[], bool] | None = None, p95_target_ms: float | None = None) -> bool:
+    """`clients` threads call the API for `duration` seconds, or while `until()` is false when given; True when no
+    request failed (and the p95 latency is under `p95_target_ms` when given)."""
     account = quote(t.account_id, safe="")
     endpoints = [
         "/api/clusters/",
-        "/api/clusters/?include_unflagged=true&ordering=-size&page=2",
+        "/api/clusters/?include_unflagged=true&ordering=-size&page=last",
         f"/api/clusters/{t.cluster_key}/",
         f"/api/clusters/{t.cluster_key}/members/?ordering=-exchanges",
         f"/api/clusters/{t.cluster_key}/network/",
@@ -207,11 +233,14 @@ def load(url: str, token: str, t: Targets, clients: int, duration: float) -> boo
     result = LoadResult()
     stop = time.monotonic() + duration
 
+    def going() -> bool:
+        return not until() if until is not None else time.monotonic() < stop
+
     def worker(offset: int) -> None:
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
         i = offset
-        while time.monotonic() < stop:
+        while going():
             path = endpoints[i % len(endpoints)]
             i += 1
             started = time.perf_counter()
@@ -221,9 +250,10 @@ def load(url: str, token: str, t: Targets, clients: int, duration: float) -> boo
                 error = None if response.ok else f"HTTP {status} {path}: {response.text[:200]}"
             except requests.RequestException as exc:
                 status, error = "exception", f"{path}: {exc}"
-            result.record((time.perf_counter() - started) * 1000, status, error)
+            result.record(path, (time.perf_counter() - started) * 1000, status, error)
 
-    print(f"\n== API load: {clients} concurrent clients for {duration:.0f} s against {url} ==")
+    span = "until the ingest ends" if until is not None else f"for {duration:.0f} s"
+    print(f"\n== API load: {clients} concurrent clients {span} against {url} ==")
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
     started = time.monotonic()
     for th in threads:
@@ -236,9 +266,92 @@ def load(url: str, token: str, t: Targets, clients: int, duration: float) -> boo
     print(f"requests {total}  ({total / elapsed:.1f}/s)  statuses {dict(result.statuses)}  errors {failed}")
     if result.latencies:
         print(f"client-side latency: {summary(result.latencies)}")
+        for path, ms in sorted(result.by_path.items(), key=lambda item: -percentile(item[1], 95)):
+            print(f"  {path[:60]:60s} {summary(ms)}")
     for error in result.errors:
         print(f"  error: {error}")
-    return failed == 0 and total > 0
+    ok = failed == 0 and total > 0
+    if p95_target_ms is not None and result.latencies:
+        met = percentile(result.latencies, 95) < p95_target_ms
+        print(f"p95 {percentile(result.latencies, 95):.0f} ms: " + ("OK" if met else f"OVER {p95_target_ms:.0f} ms"))
+        ok &= met
+    return ok
+
+
+def prepare(drop: Path) -> None:
+    """The day before: an empty graph and benchmark database, `drop` ingested, detection run on it."""
+    graph = get_graph()
+    wipe(graph)
+    apply_schema(graph)
+    fresh_database("bench-ui.sqlite3")
+    work = Path(settings.VAR_DIR) / "bench-ui-work" / drop.name
+    shutil.rmtree(work, ignore_errors=True)
+    started = time.perf_counter()
+    report = batched(drop, work)
+    print(f"prepared: {drop} ingested ({report['exchanges']:,} exchanges) in {time.perf_counter() - started:.1f} s")
+    run, seconds = detect()
+    print(f"prepared: detection run #{run.pk} in {seconds:.1f} s, {run.clusters.filter(flagged=True).count()} flagged clusters")
+
+
+class BackgroundIngest:
+    """The platform's ingest of a drop in a child process (bench_ingest's), watched from a thread."""
+
+    def __init__(self, drop: Path, nice: int) -> None:
+        self.drop = drop
+        self.nice = nice
+        self.report: dict[str, object] | None = None
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+        self._done = threading.Event()
+        work = Path(settings.VAR_DIR) / "bench-ui-work" / drop.name
+        shutil.rmtree(work, ignore_errors=True)
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+
+    def _run(self, work: Path) -> None:
+        started = time.perf_counter()
+        try:
+            self.report = batched(self.drop, work, nice=self.nice)
+        except BaseException as exc:  # reported by the caller  # noqa: BLE001
+            self.error = exc
+        finally:
+            self.seconds = time.perf_counter() - started
+            self._done.set()
+
+    def start(self) -> None:
+        """Start the child ingest."""
+        self._thread.start()
+
+    def done(self) -> bool:
+        """True once the child has exited."""
+        return self._done.is_set()
+
+
+def load_during_ingest(url: str, token: str, t: Targets, args: argparse.Namespace) -> bool:
+    """The API load for as long as `args.during_ingest` takes to ingest; True when the load met its targets and
+    the ingest succeeded."""
+    print(f"\n== warm-up (a served app is warm: workers started, caches filled), {args.warmup:.0f} s ==")
+    load(url, token, t, args.clients, args.warmup)
+    ingest = BackgroundIngest(args.during_ingest, args.ingest_nice)
+    print(f"\n== ingest of {args.during_ingest} with the API under load ==")
+    ingest.start()
+    ok = load(url, token, t, args.clients, args.duration, until=ingest.done, p95_target_ms=args.load_p95_ms)
+    if ingest.error is not None or ingest.report is None:
+        print(f"ingest FAILED: {ingest.error}")
+        return False
+    exchanges = int(str(ingest.report["exchanges"]))
+    print(f"ingest under load: {exchanges:,} exchanges in {ingest.seconds:.1f} s, {exchanges / ingest.seconds:,.0f} exchanges/s")
+    if args.compare_unloaded:
+        prepare(args.prepare)
+        quiet = BackgroundIngest(args.during_ingest, args.ingest_nice)
+        quiet.start()
+        while not quiet.done():
+            time.sleep(0.2)
+        if quiet.error is not None:
+            print(f"unloaded ingest FAILED: {quiet.error}")
+            return False
+        print(f"the same ingest without load: {quiet.seconds:.1f} s, {exchanges / quiet.seconds:,.0f} exchanges/s; "
+              f"under load it took {ingest.seconds / quiet.seconds:.2f}x as long")
+    return ok
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -255,8 +368,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--prepare", type=Path, metavar="DROP0",
+                        help="wipe the graph and the benchmark database, ingest DROP0 and detect, first")
+    parser.add_argument("--during-ingest", type=Path, metavar="DROP",
+                        help="run the load while DROP ingests (for as long as the ingest takes)")
+    parser.add_argument("--load-p95-ms", type=float, default=1000.0,
+                        help="p95 client latency the load during ingest must beat")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load before the ingest")
+    parser.add_argument("--ingest-nice", type=int, default=int(os.environ.get("CELERY_NICE", "10")),
+                        help="niceness of the ingest child, as deploy/celery.sh runs the worker (CELERY_NICE, 10)")
+    parser.add_argument("--compare-unloaded", action="store_true",
+                        help="after the loaded ingest, prepare again and time the same ingest without load")
     args = parser.parse_args(argv)
+    if args.compare_unloaded and (args.prepare is None or args.during_ingest is None):
+        parser.error("--compare-unloaded needs --prepare and --during-ingest")
 
+    if args.prepare is not None:
+        prepare(args.prepare)
     targets = pick_targets()
     user, token = bench_user()
     print(
@@ -272,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         if url is None:
             proc, url = start_gunicorn(args.workers, args.threads)
         try:
-            ok &= load(url.rstrip("/"), token, targets, args.clients, args.duration)
+            if args.during_ingest is not None:
+                ok &= load_during_ingest(url.rstrip("/"), token, targets, args)
+            else:
+                ok &= load(url.rstrip("/"), token, targets, args.clients, args.duration)
         finally:
             if proc is not None:
                 os.killpg(proc.pid, signal.SIGTERM)

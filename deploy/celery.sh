@@ -8,6 +8,7 @@
 # Health: worker = `celery -A investigations inspect ping -d <node>` answers;
 #         beat   = process alive and its log shows "beat: Starting..." (and it stays up).
 # Environment (defaults): CELERY_CONCURRENCY=2  CELERY_QUEUES=default,ingest,detection
+#   CELERY_NICE=10 (the worker's batch work, ingest and detection, yields the CPU to the web app on a shared host)
 #   CELERY_LOGLEVEL=info  CELERY_START_TIMEOUT=90  CELERY_STOP_TIMEOUT=60
 #   CELERY_BEAT_SETTLE=3 (seconds beat must stay up after "Starting...")
 #   CELERY_NODE_NAME=celery@<host> (the worker's -n, pinged by the health check)
@@ -19,6 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CELERY_APP=investigations
 CONCURRENCY="${CELERY_CONCURRENCY:-2}"
+NICE="${CELERY_NICE:-10}"
 QUEUES="${CELERY_QUEUES:-default,ingest,detection}"
 LOGLEVEL="${CELERY_LOGLEVEL:-info}"
 START_TIMEOUT="${CELERY_START_TIMEOUT:-90}"
@@ -67,7 +69,7 @@ main() {
   local marker="-A $CELERY_APP $role"
   local -a cmd
   if [[ "$role" == worker ]]; then
-    cmd=("$VENV/bin/celery" -A "$CELERY_APP" worker -l "$LOGLEVEL"
+    cmd=(nice -n "$NICE" "$VENV/bin/celery" -A "$CELERY_APP" worker -l "$LOGLEVEL"
       --concurrency "$CONCURRENCY" -Q "$QUEUES" -n "$NODE_NAME")
   else
     # --pidfile= : no celerybeat.pid in the repo root (this script keeps the pid).

@@ -251,8 +251,8 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet[Cluster]):
 
     def get_queryset(self) -> QuerySet[Cluster]:
         run = self._run()
-        if self.action == "list":
-            return clusters_for_queue(run, self._query().to_filters())
+        if self.action == "list":  # the queue shows none of the large JSON columns
+            return clusters_for_queue(run, self._query().to_filters()).defer("features", "explanation", "lineage")
         return with_status(Cluster.objects.filter(run=run).select_related("run"))
 
     @extend_schema(parameters=[ClusterQuerySerializer])
