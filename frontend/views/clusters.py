@@ -24,7 +24,7 @@ from investigations.selectors.clusters import cluster_in_run, cluster_page
 from investigations.selectors.members import cluster_members, sorted_members
 from investigations.selectors.networks import ClusterNetwork, split_key
 from investigations.selectors.page_cache import cached
-from investigations.selectors.queue import clusters_for_queue, queue_signals
+from investigations.selectors.queue import StatusPerPage, clusters_for_queue, queue_signals
 from investigations.selectors.runs import run_from_param
 
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -60,7 +60,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"run": run, "form": form, "page": None}
     if run is not None:
         clusters = clusters_for_queue(run, form.to_filters())
-        context["page"] = Paginator(clusters, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = Paginator(StatusPerPage(clusters), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "frontend/clusters/queue.html", context)
 
 

@@ -23,6 +23,7 @@ from investigations.selectors.queue import (
     ClusterStatus,
     QueueFilters,
     QueueSort,
+    StatusPerPage,
     clusters_for_queue,
     queue_capabilities,
     with_status,
@@ -251,14 +252,15 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet[Cluster]):
 
     def get_queryset(self) -> QuerySet[Cluster]:
         run = self._run()
-        if self.action == "list":  # the queue shows none of the large JSON columns
-            return clusters_for_queue(run, self._query().to_filters()).defer("features", "explanation", "lineage")
+        if self.action == "list":
+            return clusters_for_queue(run, self._query().to_filters())
         return with_status(Cluster.objects.filter(run=run).select_related("run"))
 
     @extend_schema(parameters=[ClusterQuerySerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The run's flagged clusters (all with `include_unflagged`), filtered, ordered and paginated."""
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(StatusPerPage(self.get_queryset()))  # type: ignore[arg-type]  # sliceable
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         parameters=[

@@ -17,7 +17,7 @@ from investigations.models import (
     Cluster,
     DetectionRun,
 )
-from investigations.selectors.queue import ClusterStatus, QueueFilters, clusters_for_queue
+from investigations.selectors.queue import ClusterStatus, QueueFilters, StatusPerPage, clusters_for_queue
 from tests.integration.ui.scenario import BENCH_KEY, LATEST_RUN, ORG_KEY, RING_KEY, TOP
 
 
@@ -130,6 +130,29 @@ def test_status_comes_from_annotations_and_case_links(
     case.save()
     assert statuses()[TOP] == ClusterStatus.NEW
     assert _keys(run, status=ClusterStatus.ANNOTATED) == [RING_KEY, BENCH_KEY]
+
+
+def test_status_per_page_gives_the_annotated_queue_window_by_window(
+    runs: dict[int, DetectionRun], analyst: User, case_manager: User
+) -> None:
+    run = runs[LATEST_RUN]
+    Annotation.objects.create(
+        target=AnnotationTarget.CLUSTER, target_id=RING_KEY, label=AnnotationLabel.NEEDS_REVIEW, author=analyst
+    )
+    Annotation.objects.create(target=AnnotationTarget.CLUSTER, target_id=BENCH_KEY, note="n", author=analyst)
+    case = Case.objects.create(title="hydra", created_by=case_manager, status=CaseStatus.INVESTIGATING)
+    CaseCluster.objects.create(case=case, cluster_key=TOP, added_by=case_manager)
+    for filters in (
+        QueueFilters(include_unflagged=True, sort="-size"),
+        QueueFilters(include_unflagged=True, sort="key"),
+        QueueFilters(status=ClusterStatus.ANNOTATED),
+    ):
+        whole = [(c.key, c.status, c.open_alerts) for c in clusters_for_queue(run, filters)]  # type: ignore[attr-defined]
+        paged = StatusPerPage(clusters_for_queue(run, filters))
+        assert len(paged) == len(whole)
+        windows = [paged[i : i + 2] for i in range(0, len(whole), 2)]
+        assert [(c.key, c.status, c.open_alerts) for w in windows for c in w] == whole  # type: ignore[attr-defined]
+        assert paged[0].key == whole[0][0]
 
 
 def test_pagination(runs: dict[int, DetectionRun], analyst_client: Client) -> None:
