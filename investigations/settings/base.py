@@ -177,13 +177,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
-# Case choice sets that share the field name `kind` get their own schema names.
+# Choice sets that share a field name (`kind`, `status`) get their own schema names.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {  # type: ignore[assignment]
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
     "AttachmentKindEnum": "investigations.models.cases.AttachmentKind",
     "IndicatorKindEnum": "investigations.models.cases.IndicatorKind",
     "CaseStatusEnum": "investigations.models.cases.CaseStatus",
     "ProposalStatusEnum": "investigations.models.cases.ProposalStatus",
+    "JobStatusEnum": "investigations.models.jobs.JobStatus",
+    "ClusterStatusEnum": "investigations.selectors.queue.ClusterStatus",
 }
 
 LOGGING = {
