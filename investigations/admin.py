@@ -1,8 +1,23 @@
-"""Django admin registrations (read-mostly; the UI is the main way in)."""
+"""Django admin: read-only views of the platform's records for users with the admin role (the README's "`/admin/`
+shows records read-only"). Nothing is added, changed or deleted there, by anyone: cases, their clusters and runs
+change only through audited services, ingest jobs and schedules only through the Ingest pages that check
+INGEST_ROOT, users only with `manage.py create_user`. The third-party admins follow the same rule: users, groups,
+Celery beat's periodic tasks (which could run any task with any arguments) and django-axes' login records are
+shown read-only; API tokens are not shown at all (a token is a credential)."""
 
 from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+from rest_framework.authtoken.models import Token, TokenProxy
 
 from investigations.models import (
     Annotation,
@@ -15,11 +30,17 @@ from investigations.models import (
     IngestJob,
     IngestSchedule,
 )
+from investigations.roles import Role, has_role
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Shown in Django admin but never changed there: cases, their clusters and runs change only through
-    audited services, ingest jobs and schedules only through the admin pages that check INGEST_ROOT."""
+    """Shown to admins (the role, not Django's model permissions), never changed here."""
+
+    def has_module_permission(self, request: Any) -> bool:
+        return has_role(request.user, Role.ADMIN)
+
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
+        return has_role(request.user, Role.ADMIN)
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -40,6 +61,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("summary", "actor__username")
 
 
+class UserAdmin(ReadOnlyAdmin):
+    """Who may sign in, with which role; never the password hash."""
+
+    fields = ("username", "first_name", "last_name", "email", "groups", "is_active", "last_login", "date_joined")
+    list_display = ("username", "email", "is_active", "last_login")
+    list_filter = ("groups", "is_active")
+    search_fields = ("username", "email")
+
+
 admin.site.register(
     [Case, CaseAlert, ClusterProposal, DetectionRun, Cluster, Annotation, IngestJob, IngestSchedule], ReadOnlyAdmin
 )
+
+THIRD_PARTY = [
+    Group, PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule,
+    AccessAttempt, AccessLog, AccessFailureLog,
+]  # fmt: skip
+for model in [User, Token, TokenProxy, *THIRD_PARTY]:
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+admin.site.register(User, UserAdmin)
+admin.site.register(THIRD_PARTY, ReadOnlyAdmin)
