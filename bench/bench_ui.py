@@ -61,13 +61,13 @@ from benchdb import detect, fresh_database  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from graph.driver import get_graph  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
 from investigations.models import Cluster, ClusterMember  # noqa: E402
 from investigations.roles import Role  # noqa: E402
 from investigations.selectors.runs import latest_run  # noqa: E402
+from investigations.services.tokens import issue_token  # noqa: E402
 from investigations.services.users import create_or_update_user  # noqa: E402
 
 BENCH_USER = "bench-analyst"
@@ -118,8 +118,8 @@ def pick_targets() -> Targets:
 def bench_user() -> tuple[object, str]:
     """The benchmark's analyst (created with a random password) and its API token."""
     user, _ = create_or_update_user(BENCH_USER, role=Role.ANALYST, password=secrets.token_urlsafe(18))
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    token, _ = issue_token(user, hours=2)
+    return user, token
 
 
 def latency(user: object, t: Targets, requests_per_page: int, target_ms: float) -> bool:

@@ -17,7 +17,7 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
-from rest_framework.authtoken.models import Token, TokenProxy
+from knox.models import AuthToken
 
 from investigations.models import (
     Annotation,
@@ -78,7 +78,7 @@ THIRD_PARTY = [
     Group, PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule,
     AccessAttempt, AccessLog, AccessFailureLog,
 ]  # fmt: skip
-for model in [User, Token, TokenProxy, *THIRD_PARTY]:
+for model in [User, AuthToken, *THIRD_PARTY]:
     if admin.site.is_registered(model):
         admin.site.unregister(model)
 admin.site.register(User, UserAdmin)

@@ -11,9 +11,9 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from investigations.roles import Role, roles_of
+from investigations.services.tokens import issue_token
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -103,8 +103,8 @@ def test_signed_in_answers_are_never_cached(client: Client, analyst: User) -> No
     for path in ("/", "/clusters/", "/cases/", "/api/me/"):
         cache_control = client.get(path)["Cache-Control"]
         assert "no-store" in cache_control and "private" in cache_control, path
-    token, _ = Token.objects.get_or_create(user=analyst)
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token, _ = issue_token(analyst)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     response = api.get("/api/me/")
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
 

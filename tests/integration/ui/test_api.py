@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from investigations.models import Annotation, DetectionRun
+from investigations.services.tokens import issue_token
 from tests.integration.ui.scenario import (
     BENCH_KEY,
     CAMPUS_IP,
@@ -29,9 +29,9 @@ from tests.integration.ui.scenario import (
 @pytest.fixture
 def api(analyst: User) -> APIClient:
     """An API client authenticated with the analyst's token (how API clients log in)."""
-    token, _ = Token.objects.get_or_create(user=analyst)
+    token, _ = issue_token(analyst)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -24,7 +24,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
-from rest_framework.authtoken.models import Token
 
 from frontend.views.assets import PLOTLY_VERSION
 from investigations.models import (
@@ -41,6 +40,7 @@ from investigations.models import (
 from investigations.roles import Role
 from investigations.services.case_work import add_attachment, add_task, propose_cluster
 from investigations.services.cases import open_case
+from investigations.services.tokens import issue_token
 from investigations.services.users import create_or_update_user
 from tests.conftest import TEST_PASSWORD
 from tests.integration.ui.scenario import CAMPUS_IP, LATEST_RUN, RING_KEY, TOP
@@ -245,7 +245,7 @@ def world(runs: dict[int, DetectionRun], tmp_path: Any) -> World:
 
 def api_token_for(user: User) -> str:
     """An API token for `user` (the one place the matrix makes tokens)."""
-    return Token.objects.create(user=user).key
+    return issue_token(user)[0]
 
 
 ID_OF = {
