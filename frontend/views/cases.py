@@ -389,7 +389,8 @@ def case_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in ExportFormat.values:
         raise Http404("No such export.")
     try:
-        file = case_work.export_case(_case(pk), fmt, by=request.user)
+        nonce = str(request.csp_nonce) if fmt == ExportFormat.REPORT else ""  # type: ignore[attr-defined]  # django-csp
+        file = case_work.export_case(_case(pk), fmt, by=request.user, script_nonce=nonce)
     except CasePermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     response = HttpResponse(file.content, content_type=file.content_type)

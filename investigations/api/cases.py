@@ -292,7 +292,8 @@ class CaseViewSet(
     @action(detail=True, methods=["get"], url_path=r"export/(?P<fmt>stix|accounts_csv|indicators_csv|report)",
             renderer_classes=[JSONRenderer, PassthroughRenderer])  # fmt: skip
     def export(self, request: Request, pk: str, fmt: str) -> HttpResponse:
-        file = case_work.export_case(self._case(), fmt, by=request.user)
+        nonce = str(request._request.csp_nonce) if fmt == ExportFormat.REPORT else ""  # type: ignore[attr-defined]
+        file = case_work.export_case(self._case(), fmt, by=request.user, script_nonce=nonce)
         response = HttpResponse(file.content, content_type=file.content_type)
         disposition = "inline" if fmt == ExportFormat.REPORT else "attachment"
         response["Content-Disposition"] = f'{disposition}; filename="{file.filename}"'

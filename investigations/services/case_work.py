@@ -217,8 +217,9 @@ def _check_figure_json(text: str) -> None:
 # ---------------------------------------------------------------- exports
 
 
-def export_case(case: Case, fmt: str, *, by: User) -> ExportFile:
-    """Export a case (STIX bundle, CSV of accounts or indicators, HTML report) from its frozen evidence; audited."""
+def export_case(case: Case, fmt: str, *, by: User, script_nonce: str = "") -> ExportFile:
+    """Export a case (STIX bundle, CSV of accounts or indicators, HTML report) from its frozen evidence; audited.
+    `script_nonce` is the page's CSP nonce, for a report shown in the browser."""
     if not has_role(by, *CASE_MANAGERS):
         raise CasePermissionError("Only case managers and admins can export cases.")
     if fmt not in ExportFormat.values:
@@ -242,7 +243,7 @@ def export_case(case: Case, fmt: str, *, by: User) -> ExportFile:
         counts["indicators"] = len(indicators)
     else:
         view = case_view(case)
-        html = render_report(view, generated_by=str(by.get_username()))
+        html = render_report(view, generated_by=str(by.get_username()), script_nonce=script_nonce)
         file = ExportFile(f"{stem}-report.html", "text/html; charset=utf-8", html.encode())
         counts = {"accounts": len(view.accounts), "indicators": len(view.indicators), "clusters": len(view.clusters)}
     with transaction.atomic():

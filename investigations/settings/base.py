@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from investigations.queues import TASK_ROUTES
 from investigations.settings.env import env_bool, env_int, env_list, env_str
@@ -29,12 +30,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     "investigations",
     "frontend",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -167,6 +170,25 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# Content-Security-Policy (django-csp) on every answer: scripts only from our own origin (Plotly, charts.js and the
+# other page scripts are static files; figure data travels as json_script blocks, which are not executed), no
+# plugins, no framing, forms post only to us. Styles allow 'unsafe-inline': Plotly writes its own style rules and
+# inline style attributes at run time, and styles cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],  # the nonce only where a page asks for one: the case report
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires API_TOKEN_TTL_HOURS after it
 # is issued (`manage.py create_token`) and is revoked by `manage.py revoke_tokens`. Sent as `Authorization: Token …`.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 30 * 24)
