@@ -5,19 +5,18 @@ change the status; an admin reads every step in the audit log, in order."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import stix2
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from investigations.exports.stix import stix_pattern
 from investigations.models import Case
 from investigations.services.regrowth import raise_regrowth_alerts
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import login
 from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
     EXPECTED_INDICATORS,
     RING,
@@ -30,19 +29,8 @@ from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    # Playwright's sync API runs an event loop in the test thread; the test's own ORM calls are still sync.
-    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _context(browser: Browser) -> BrowserContext:
@@ -50,13 +38,6 @@ def _context(browser: Browser) -> BrowserContext:
     context.set_default_timeout(20_000)
     return context
 
-
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator(".who")).to_contain_text(username)
 
 
 def _shot(page: Page, name: str) -> None:
@@ -81,7 +62,7 @@ def test_case_lifecycle_in_the_browser(
     base = live_server.url
     context = _context(browser)
     page = context.new_page()
-    _login(page, base, "case_manager-user")
+    login(page, base, "case_manager-user")
 
     # Open a case from the top cluster of the latest run.
     page.click("nav.menu >> text=Cases")
@@ -165,7 +146,7 @@ def test_case_lifecycle_in_the_browser(
     # An analyst sees the case and comments, but cannot change its status.
     analyst_context = _context(browser)
     analyst_page = analyst_context.new_page()
-    _login(analyst_page, base, "analyst-user")
+    login(analyst_page, base, "analyst-user")
     analyst_page.goto(f"{base}/cases/{case.pk}/")
     expect(analyst_page.locator("#workflow")).to_have_count(0)
     expect(analyst_page.locator("#exports")).to_have_count(0)
@@ -191,7 +172,7 @@ def test_case_lifecycle_in_the_browser(
     # An admin reads every step in the audit log, in order.
     admin_context = _context(browser)
     admin_page = admin_context.new_page()
-    _login(admin_page, base, "admin-user")
+    login(admin_page, base, "admin-user")
     admin_page.goto(f"{base}/cases/audit/?case={case.pk}")
     actions = admin_page.locator("#audit-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.action)")
     assert actions == [
@@ -216,7 +197,7 @@ def test_cluster_page_offers_the_case_controls(
     base = live_server.url
     context = _context(browser)
     page = context.new_page()
-    _login(page, base, "case_manager-user")
+    login(page, base, "case_manager-user")
     page.goto(f"{base}/clusters/C-000001/?run={scenario.run.pk}")
     page.click("#open-case")
     expect(page.locator("#cluster-C-000001")).to_be_checked()
@@ -226,7 +207,7 @@ def test_cluster_page_offers_the_case_controls(
 
     context = _context(browser)
     page = context.new_page()
-    _login(page, base, "analyst-user")
+    login(page, base, "analyst-user")
     page.goto(f"{base}/clusters/C-000002/?run={scenario.run.pk}")
     expect(page.locator("#open-case")).to_have_count(0)
     page.click("#propose-case")

@@ -6,17 +6,16 @@ handler slipped into a page does not run."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 from investigations.models import Cluster, DetectionRun, IngestJob, JobStatus
 from investigations.services.cases import open_case
-from tests.conftest import TEST_PASSWORD
-from tests.e2e.test_analyst_workflow import CHROMIUM_ARGS, ui_runs  # noqa: F401 - fixture
+from tests.e2e.conftest import login
+from tests.e2e.test_analyst_workflow import ui_runs  # noqa: F401 - fixture
 from tests.integration.ui import scenario as sc
 from tests.integration.ui.conftest import scenario_graph  # noqa: F401 - fixture
 
@@ -24,13 +23,6 @@ pytestmark = pytest.mark.e2e
 expect.set_options(timeout=30_000)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Violations:
@@ -59,11 +51,7 @@ def test_every_page_loads_under_the_policy(
     page = context.new_page()
     violations = Violations(page)
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", admin_user.get_username())
-    page.fill("#id_password", TEST_PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.locator("h1")).to_have_text("Cluster queue")
+    login(page, base, admin_user.get_username())
 
     header = page.request.get(f"{base}/clusters/").headers["content-security-policy"]
     assert "script-src 'self'" in header and "object-src 'none'" in header and "frame-ancestors 'none'" in header

@@ -17,30 +17,20 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from graph.driver import Graph
 from investigations.models import IngestJob, IngestSchedule, JobStatus
-from tests.conftest import TEST_PASSWORD
+from tests.e2e.conftest import login
 from tests.integration.ingest.drops import small_drop
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 expect.set_options(timeout=30_000)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    with pytest.MonkeyPatch.context() as mp, sync_playwright() as p:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -72,13 +62,6 @@ def watched() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url(f"{base}/")
-
 
 def test_admin_schedules_ingest_and_sees_the_report(
     browser: Browser,
@@ -92,7 +75,7 @@ def test_admin_schedules_ingest_and_sees_the_report(
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url
     page = browser.new_page()
-    _login(page, base, admin_user.get_username())
+    login(page, base, admin_user.get_username())
     page.click("nav.menu >> text=Ingest")
     expect(page.locator("h1")).to_have_text("Ingest")
     form = page.locator("#new-schedule")
@@ -143,7 +126,7 @@ def test_admin_schedules_ingest_and_sees_the_report(
     assert not schedule.enabled
 
     other = browser.new_page()
-    _login(other, base, analyst.get_username())
+    login(other, base, analyst.get_username())
     expect(other.locator("nav.menu")).not_to_contain_text("Ingest")
     response = other.goto(f"{base}/ingest/")
     assert response is not None and response.status == 403
