@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the platform needs on a fresh Debian machine (idempotent, quick when up to date):
-#   Debian packages (redis-server, chromium for the browser tests), the Python virtualenv with the pinned
+#   Debian packages (redis-server, postgresql, chromium for the browser tests), the Python virtualenv with the pinned
 #   requirements, and the Neo4j 5.26 + GDS 2.13 build from Maven Central.
 #
 #   deploy/bootstrap.sh            everything
@@ -27,6 +27,9 @@ if ((${#need_apt[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+
+# PostgreSQL for the test command's second pass (its script keeps the package's system service from starting).
+"$DEPLOY_DIR/postgres.sh" install
 
 ensure_dirs
 if [[ ! -x "$VENV/bin/python" ]]; then

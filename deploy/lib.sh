@@ -316,3 +316,38 @@ status_checked() {
     return 1
   fi
 }
+
+# as_root CMD...: run CMD as root (directly, or through `sudo -n`); dies naming $SERVICE when neither works.
+as_root() {
+  if ((EUID == 0)); then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -n "$@"
+  else
+    die "${SERVICE:-deploy}" "" "need root (or sudo) to run: $*"
+  fi
+}
+
+# apt_install_service SERVICE LOGFILE PACKAGE...: apt-get install PACKAGEs non-interactively without letting
+# their packages start a system-wide server (invoke-rc.d asks /usr/sbin/policy-rc.d; 101 = action forbidden);
+# refreshes the package lists and retries once when the first try fails; dies naming the log on failure.
+apt_install_service() {
+  local service="$1" logfile="$2"
+  shift 2
+  local policy=/usr/sbin/policy-rc.d made_policy="" rc=0
+  ensure_dirs
+  info "$service" "installing Debian's $* with apt-get (log: $logfile)"
+  if [[ ! -e "$policy" ]]; then
+    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+    made_policy=1
+  fi
+  {
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" || {
+      echo "apt-get install failed; refreshing the package lists and retrying"
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+    }
+  } >"$logfile" 2>&1 || rc=$?
+  [[ -z "$made_policy" ]] || as_root rm -f "$policy"
+  ((rc == 0)) || die "$service" "$logfile" "apt-get install $* failed"
+}

@@ -27,20 +27,6 @@ STOP_TIMEOUT="${REDIS_STOP_TIMEOUT:-30}"
 # command line is "/usr/bin/redis-server .../redis.conf". Both contain this.
 MARKER="redis-server"
 
-as_root() {
-  if ((EUID == 0)); then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo -n "$@"
-  else
-    die "$SERVICE" "" "need root (or sudo) to run: $*"
-  fi
-}
-
-apt_install() {
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server
-}
-
 # cmd_install [quiet]: "quiet" says nothing when redis-server is already there.
 cmd_install() {
   if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
@@ -49,29 +35,7 @@ cmd_install() {
     fi
     return 0
   fi
-  local install_log="$LOG_DIR/redis-install.log"
-  ensure_dirs
-  info "$SERVICE" "installing Debian's redis-server with apt-get (log: $install_log)"
-  # Keep the package's init script from starting a system-wide Redis on port 6379:
-  # invoke-rc.d asks /usr/sbin/policy-rc.d, and 101 means "action forbidden".
-  local policy=/usr/sbin/policy-rc.d made_policy=""
-  if [[ ! -e "$policy" ]]; then
-    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
-    made_policy=1
-  fi
-  local rc=0
-  apt_install >"$install_log" 2>&1 || rc=$?
-  if ((rc != 0)); then
-    info "$SERVICE" "apt-get install failed; refreshing the package lists and retrying"
-    rc=0
-    {
-      as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q && apt_install
-    } >>"$install_log" 2>&1 || rc=$?
-  fi
-  if [[ -n "$made_policy" ]]; then
-    as_root rm -f "$policy"
-  fi
-  ((rc == 0)) || die "$SERVICE" "$install_log" "apt-get install redis-server failed"
+  apt_install_service "$SERVICE" "$LOG_DIR/redis-install.log" redis-server
   command -v redis-server >/dev/null 2>&1 || die "$SERVICE" "" "redis-server still missing after apt-get install"
   info "$SERVICE" "installed: $(redis-server --version | head -n 1)"
 }

@@ -6,7 +6,9 @@ reach them fails the test with the reason instead of skipping it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 
 from graph.driver import Graph, get_graph
 from graph.schema import apply_schema
@@ -94,7 +97,8 @@ def _wait_for_worker(proc: subprocess.Popen[bytes], log_path: Path, timeout: flo
 
 
 def start_worker(log_name: str = "test-worker.log", extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start a real Celery worker process on the test database and Redis; wait until it answers."""
+    """Start a real Celery worker process on the test database and Redis; wait until it answers. It runs one process
+    unless TEST_WORKER_CONCURRENCY says more (the test command's PostgreSQL pass runs production's 2)."""
     log_dir = Path(settings.VAR_DIR) / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / log_name
@@ -106,7 +110,7 @@ def start_worker(log_name: str = "test-worker.log", extra_env: dict[str, str] | 
     }
     cmd = [
         sys.executable, "-m", "celery", "-A", "investigations", "worker", "-l", "info",
-        "--concurrency", "1", "-Q", "default,ingest,detection", "-n", f"test-{os.getpid()}@%h", "--without-mingle",
+        "--concurrency", os.environ.get("TEST_WORKER_CONCURRENCY", "1"), "-Q", "default,ingest,detection", "-n", f"test-{os.getpid()}@%h", "--without-mingle",
         "--without-gossip",
     ]  # fmt: skip
     with log_path.open("ab") as log:
@@ -116,7 +120,7 @@ def start_worker(log_name: str = "test-worker.log", extra_env: dict[str, str] | 
 
 
 def stop_worker(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a worker started by `start_worker`."""
+    """Stop a worker started by `start_worker`, and its pool processes with it."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -124,6 +128,24 @@ def stop_worker(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # a pool process left behind would hold its database session
+
+
+def _wait_for_other_sessions_to_end(timeout: float = 15) -> None:
+    """PostgreSQL: wait until no other session uses the test database (it is dropped right after the session)."""
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            row = cursor.fetchone()
+        if row is None or row[0] == 0:
+            return
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -133,6 +155,8 @@ def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Itera
     proc = start_worker()
     yield proc
     stop_worker(proc)
+    with django_db_blocker.unblock():
+        _wait_for_other_sessions_to_end()
 
 
 @pytest.fixture

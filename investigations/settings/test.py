@@ -15,3 +15,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(TEST_DB_PATH)}  # noqa: F405
     if env_bool("USE_TEST_DATABASE", False):
         DATABASES["default"]["NAME"] = str(TEST_DB_PATH)  # noqa: F405
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    # The PostgreSQL pass of the test command: pytest-django creates test_<NAME>; the worker opens that one.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+    if env_bool("USE_TEST_DATABASE", False):
+        DATABASES["default"]["NAME"] = "test_" + DATABASES["default"]["NAME"]  # noqa: F405

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from investigations.audit_chain import SQLITE_DROP, SQLITE_FUNCTION, SQLITE_TRIGGERS, TABLE, create_triggers
+from investigations.audit_chain import SQLITE_FUNCTION, SQLITE_TRIGGERS, TABLE, create_triggers, drop_triggers
 from investigations.models import AuditAction, AuditEvent, Case
 from investigations.services.audit import record_audit
 
@@ -64,9 +64,8 @@ def test_verify_audit_finds_the_first_changed_or_removed_entry(case_manager: Use
     events = _events(case_manager)
     assert events[0].previous_hash == "" and events[1].previous_hash == events[0].entry_hash
     assert "intact: 4 event(s)" in _verify()
-    with connection.cursor() as cursor:  # someone with the database file drops the triggers and edits history
-        for statement in SQLITE_DROP:
-            cursor.execute(statement)
+    drop_triggers(connection)  # someone with the database drops the triggers and edits history
+    with connection.cursor() as cursor:
         cursor.execute("UPDATE investigations_auditevent SET summary = 'rewritten' WHERE id = %s", [events[2].pk])
     with pytest.raises(CommandError, match=f"broken at event #{events[2].pk} .*changed after it was written"):
         _verify()
@@ -91,3 +90,27 @@ def test_flush_still_empties_the_database(case_manager: User) -> None:
     record_audit(case, None, AuditAction.CASE_OPENED, "opened")
     with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
         cursor.execute("DELETE FROM investigations_auditevent")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_connection_to_the_same_database_is_refused(case_manager: User) -> None:
+    """Another client on the platform's own database (committed entries): SQLite or PostgreSQL, whichever the test
+    command runs on, refuses it the same way."""
+    _events(case_manager, 2)
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        import psycopg  # noqa: PLC0415  # only on the PostgreSQL pass
+
+        conninfo = {"dbname": db["NAME"], "user": db["USER"], "password": db["PASSWORD"], "host": db["HOST"],
+                    "port": db["PORT"]}  # fmt: skip
+        with psycopg.connect(**conninfo, autocommit=True) as raw:
+            for statement in (f"UPDATE {TABLE} SET summary = 'x'", f"DELETE FROM {TABLE}", f"TRUNCATE {TABLE}"):
+                with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                    raw.execute(statement)
+    else:
+        with sqlite3.connect(db["NAME"]) as raw:
+            with pytest.raises(sqlite3.OperationalError, match=SQLITE_FUNCTION):
+                raw.execute(f"DELETE FROM {TABLE}")
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                raw.execute(f"UPDATE {TABLE} SET summary = 'x'")
+    assert list(AuditEvent.objects.values_list("summary", flat=True).order_by("id")) == ["comment 0", "comment 1"]
