@@ -7,9 +7,11 @@ A cluster of a finished run never changes, so the graph aggregates behind its pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import connections
 from django.db.models import QuerySet
 
 from graph.reads import in_parallel
@@ -28,6 +30,8 @@ from investigations.selectors.networks import ClusterNetwork, read_network, with
 from investigations.selectors.page_cache import cached
 from investigations.selectors.queue import with_status
 from investigations.selectors.timeliness import DetectionTiming, detection_timing
+
+T = TypeVar("T")
 
 
 def cluster_in_run(run: DetectionRun, key: str) -> Cluster | None:
@@ -101,6 +105,19 @@ class ClusterPage:
     annotations: list[Annotation]
 
 
+def closing_db(call: Callable[[], T]) -> Callable[[], T]:
+    """`call` for a pool thread: the database connection it opens there is closed when it returns (Django closes
+    a request's connection, not one a pool thread keeps; on PostgreSQL each would stay an idle session)."""
+
+    def run() -> T:
+        try:
+            return call()
+        finally:
+            connections.close_all()
+
+    return run
+
+
 def cluster_page(run: DetectionRun, key: str, *, expand: str | None = None) -> ClusterPage | None:
     """The cluster with this key in `run` and everything its page shows, or None when it does not exist."""
     cluster = cluster_in_run(run, key)
@@ -108,7 +125,7 @@ def cluster_page(run: DetectionRun, key: str, *, expand: str | None = None) -> C
         return None
     # The network and the timelines (which read the members) come from independent graph queries.
     network, timelines = in_parallel(
-        lambda: cluster_network(cluster, expand=expand), lambda: cluster_timelines(cluster)
+        closing_db(lambda: cluster_network(cluster, expand=expand)), closing_db(lambda: cluster_timelines(cluster))
     )
     members = cluster_members(cluster)
     return ClusterPage(

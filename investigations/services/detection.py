@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import threading
 import time
 import traceback
 import uuid
@@ -44,7 +45,9 @@ PROGRESS_EVERY_SECONDS = 1.0
 RUN_DETECTION_TASK = "investigations.run_detection"
 WARM_CLUSTERS_TASK = "investigations.warm_cluster_pages"
 LOCK_PREFIX = "investigations:detection-lock"
-LOCK_TTL_SECONDS = 3 * 3600
+# The lock expires DETECTION_LOCK_TTL_SECONDS after its holder stops renewing it (every LOCK_RENEW_SECONDS): a
+# worker killed mid-run frees the graph within two minutes instead of holding it for hours.
+LOCK_RENEW_SECONDS = 20
 FIRST_FLAG_CHUNK = 900  # ids per IN query (SQLite's default variable limit is 999)
 
 
@@ -54,19 +57,39 @@ class DetectionBusy(RuntimeError):
 
 @contextmanager
 def _detection_lock(run_id: int) -> Iterator[None]:
-    """One run at a time rewrites LINKED and the Cluster nodes; the lock expires if its holder dies."""
+    """One run at a time rewrites LINKED and the Cluster nodes. The lock is renewed while the run works and expires
+    when its holder dies. A run redelivered after its worker died finds the lock still held by its own first
+    attempt: it waits for that lock to expire (a live first attempt would keep renewing it, and this one gives up)."""
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    lock = client.lock(lock_key(), timeout=LOCK_TTL_SECONDS)
-    if not lock.acquire(blocking=False, token=f"{run_id}:{uuid.uuid4().hex}"):
+    ttl = settings.DETECTION_LOCK_TTL_SECONDS
+    lock = client.lock(lock_key(), timeout=ttl, thread_local=False)
+    token = f"{run_id}:{uuid.uuid4().hex}"
+    deadline = time.monotonic() + ttl + 5
+    while not lock.acquire(blocking=False, token=token):
         holder = client.get(lock_key())
         who = holder.decode() if isinstance(holder, bytes) else str(holder)
-        raise DetectionBusy(f"another detection run (#{who.split(':')[0]}) is running on this graph")
+        if who.split(":")[0] != str(run_id) or time.monotonic() > deadline:
+            raise DetectionBusy(f"another detection run (#{who.split(':')[0]}) is running on this graph")
+        time.sleep(1)
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(min(LOCK_RENEW_SECONDS, ttl / 3)):
+            try:
+                lock.reacquire()
+            except (redis.exceptions.LockError, redis.exceptions.ConnectionError):
+                log.warning("could not renew the detection lock of run %s", run_id)
+
+    renewer = threading.Thread(target=renew, name=f"detection-lock-{run_id}", daemon=True)
+    renewer.start()
     try:
         yield
     finally:
+        stop.set()
+        renewer.join(timeout=5)
         try:
             lock.release()
-        except redis.exceptions.LockError:  # expired after LOCK_TTL_SECONDS: not ours to free any more
+        except redis.exceptions.LockError:  # expired: not ours to free any more
             log.warning("the detection lock of run %s had expired before the run ended", run_id)
 
 

@@ -139,6 +139,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = TASK_ROUTES
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
+# A detection run's graph lock expires this long after its worker stops renewing it (a killed worker).
+DETECTION_LOCK_TTL_SECONDS = env_int("DETECTION_LOCK_TTL_SECONDS", 120)
 CELERY_TIMEZONE = "UTC"
 
 # --- Shared cache (Redis): cluster-page aggregates shared by every web process -------------------------

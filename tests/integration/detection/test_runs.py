@@ -179,6 +179,23 @@ def test_a_run_fails_clearly_while_another_holds_the_graph(clean_graph: Graph) -
 
 
 @pytest.mark.django_db
+def test_a_redelivered_run_waits_for_the_lock_of_its_own_dead_first_attempt(clean_graph: Graph) -> None:
+    """The worker running a detection died (SIGKILL): its lock is left, renewed by nobody. The run, redelivered,
+    finds its own id on the lock, waits for it to expire instead of failing, and runs."""
+    run = DetectionRun.objects.create(params=DetectionParams().to_dict())
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.set(lock_key(), f"{run.pk}:first-attempt", px=2500)
+    started = time.monotonic()
+    try:
+        run = execute_detection(run)
+    finally:
+        client.delete(lock_key())
+    assert run.status == JobStatus.SUCCEEDED, run.error
+    assert time.monotonic() - started >= 2.0  # it waited for the dead attempt's lock
+    assert client.get(lock_key()) is None  # and freed its own
+
+
+@pytest.mark.django_db
 def test_commands_fail_clearly_without_a_run(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no completed detection run"):
         call_command("export_clusters", "--out", str(tmp_path / "x.csv"))
