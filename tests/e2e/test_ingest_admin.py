@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from graph.driver import Graph
+from investigations.celery import app as celery_app
 from investigations.models import IngestJob, IngestSchedule, JobStatus
 from tests.e2e.conftest import login
 from tests.integration.ingest.drops import small_drop
@@ -29,8 +30,6 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 expect.set_options(timeout=30_000)
-
-
 
 
 @pytest.fixture
@@ -51,6 +50,9 @@ def beat(worker: Any, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+    # Folder scans beat sent and no worker took yet must not outlive the test: after the database is emptied, a
+    # later test's schedule gets the same id, and a stale scan would take its drops (and ingest them into its graph).
+    celery_app.control.purge()
 
 
 @pytest.fixture
