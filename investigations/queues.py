@@ -17,5 +17,6 @@ TASK_ROUTES: dict[str, dict[str, str]] = {
     "investigations.scan_ingest_folder": {"queue": Queue.INGEST.value},
     "investigations.recover_ingest_jobs": {"queue": Queue.INGEST.value},
     "investigations.run_detection": {"queue": Queue.DETECTION.value},
+    "investigations.recover_detection_runs": {"queue": Queue.DETECTION.value},
     "investigations.warm_cluster_pages": {"queue": Queue.DEFAULT.value},
 }

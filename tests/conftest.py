@@ -96,9 +96,12 @@ def _wait_for_worker(proc: subprocess.Popen[bytes], log_path: Path, timeout: flo
     pytest.fail(f"the Celery worker did not answer a ping within {timeout:.0f} s; see {log_path}")
 
 
-def start_worker(log_name: str = "test-worker.log", extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start_worker(
+    log_name: str = "test-worker.log", extra_env: dict[str, str] | None = None, concurrency: int | None = None
+) -> subprocess.Popen[bytes]:
     """Start a real Celery worker process on the test database and Redis; wait until it answers. It runs one process
-    unless TEST_WORKER_CONCURRENCY says more (the test command's PostgreSQL pass runs production's 2)."""
+    unless `concurrency` or TEST_WORKER_CONCURRENCY says more (the test command's PostgreSQL pass runs production's
+    2)."""
     log_dir = Path(settings.VAR_DIR) / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / log_name
@@ -110,7 +113,7 @@ def start_worker(log_name: str = "test-worker.log", extra_env: dict[str, str] | 
     }
     cmd = [
         sys.executable, "-m", "celery", "-A", "investigations", "worker", "-l", "info",
-        "--concurrency", os.environ.get("TEST_WORKER_CONCURRENCY", "1"), "-Q", "default,ingest,detection", "-n", f"test-{os.getpid()}@%h", "--without-mingle",
+        "--concurrency", str(concurrency or os.environ.get("TEST_WORKER_CONCURRENCY", "1")), "-Q", "default,ingest,detection", "-n", f"test-{os.getpid()}@%h", "--without-mingle",
         "--without-gossip",
     ]  # fmt: skip
     with log_path.open("ab") as log:

@@ -147,7 +147,9 @@ def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float
     return list(out.values())
 
 
-def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float) -> list[list[str]]:
+def prune_peripheral(
+    groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float, detached: set[str] | None = None
+) -> list[list[str]]:
     """Drop members that hang on a larger community by one weak link, repeatedly.
 
     A shared proxy address plus a coincidence can tie an ordinary customer to one member of a campaign;
@@ -160,14 +162,71 @@ def prune_peripheral(groups: list[list[str]], links: LinkArrays, min_size: int, 
         return groups
     while True:
         weak = _weak_members(groups, links, min_size, min_weight)
-        if not weak:
+        if weak:
+            groups = [[a for a in accounts if a not in weak] if len(accounts) >= min_size else accounts for accounts in groups]
+            continue
+        split = split_weak_bridges(groups, links, min_size, min_weight, detached)
+        if len(split) == len(groups):
             return groups
-        groups = [[a for a in accounts if a not in weak] if len(accounts) >= min_size else accounts for accounts in groups]
+        groups = split
 
 
-def _weak_members(groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float) -> set[str]:
-    """Members of communities of `min_size` or more tied to the rest by a single link weaker than `min_weight`
-    that is not anchored."""
+def split_weak_bridges(
+    groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float, detached: set[str] | None = None
+) -> list[list[str]]:
+    """Cut off the parts of a community that hang on the rest by one weak link.
+
+    The same rule as for a single member, for a group: five strangers who share prompts among themselves, one of whom
+    shares a prompt with one member of a campaign, are tied to it by that one link (a bridge: removing it
+    disconnects them). Links inside communities of `min_size` or more that are bridges, weaker than `min_weight`
+    and not anchored are cut; the largest part keeps the community and each other part becomes a community of its
+    own, scored on its own evidence. The accounts cut off are added to `detached`: attaching by signature may bring
+    them back one by one (a quiet corner of a campaign that works its private templates is cut off by a bridge as
+    well, and belongs to it).
+    """
+    label = _labels(groups, links, min_size)
+    inside = np.flatnonzero((label[links.src] >= 0) & (label[links.src] == label[links.dst]))
+    if inside.size == 0:
+        return groups
+    by_group = label[links.src[inside]]
+    order = np.argsort(by_group, kind="stable")
+    inside, by_group = inside[order], by_group[order]
+    starts = np.flatnonzero(np.r_[True, by_group[1:] != by_group[:-1]])
+    out = [accounts for accounts in groups if len(accounts) < min_size]
+    split_groups: set[int] = set()
+    for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), inside.size], strict=True):
+        edges = inside[lo:hi]
+        g = int(by_group[lo])
+        nodes, local = np.unique(np.concatenate([links.src[edges], links.dst[edges]]), return_inverse=True)
+        pairs = list(zip(local[: edges.size].tolist(), local[edges.size :].tolist(), strict=True))
+        graph = ig.Graph(n=nodes.size, edges=pairs)
+        weak = links.weight[edges] < min_weight
+        if links.anchored is not None:
+            weak &= ~links.anchored[edges]
+        cut = [e for e in graph.bridges() if weak[e]]
+        if not cut:
+            continue
+        graph.delete_edges(cut)
+        parts = graph.connected_components().membership
+        sizes = np.bincount(parts)
+        main = int(np.argmax(sizes))
+        if sizes.size < 2:
+            continue
+        split_groups.add(g)
+        pieces: dict[int, list[str]] = defaultdict(list)
+        for node, part in zip(nodes.tolist(), parts, strict=True):
+            pieces[part].append(links.account_ids[node])
+        linked = {links.account_ids[n] for n in nodes.tolist()}
+        pieces[main].extend(a for a in groups[g] if a not in linked)  # members without links stay with the community
+        out.extend(pieces.values())
+        if detached is not None:
+            detached.update(a for part, accounts in pieces.items() if part != main for a in accounts)
+    out.extend(accounts for g, accounts in enumerate(groups) if len(accounts) >= min_size and g not in split_groups)
+    return out
+
+
+def _labels(groups: list[list[str]], links: LinkArrays, min_size: int) -> np.ndarray:
+    """The community of each linked account, among communities of `min_size` or more (-1: none)."""
     position = {a: i for i, a in enumerate(links.account_ids)}
     label = np.full(len(links.account_ids), -1, dtype=np.int64)
     for g, accounts in enumerate(groups):
@@ -175,6 +234,13 @@ def _weak_members(groups: list[list[str]], links: LinkArrays, min_size: int, min
             for account in accounts:
                 if account in position:
                     label[position[account]] = g
+    return label
+
+
+def _weak_members(groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float) -> set[str]:
+    """Members of communities of `min_size` or more tied to the rest by a single link weaker than `min_weight`
+    that is not anchored."""
+    label = _labels(groups, links, min_size)
     inside = (label[links.src] >= 0) & (label[links.src] == label[links.dst])
     ends = np.concatenate([links.src[inside], links.dst[inside]])
     weights = np.concatenate([links.weight[inside], links.weight[inside]])
@@ -191,7 +257,7 @@ def _weak_members(groups: list[list[str]], links: LinkArrays, min_size: int, min
 def attach_by_signature(
     groups: list[list[str]], links: LinkArrays, *, kinds: tuple[str, ...], min_size: int, exclusivity: float,
     min_shared: int, min_members: dict[str, int] | None = None, network_kinds: tuple[str, ...] = ("ip",),
-    min_network_only: int = 3,
+    min_network_only: int = 3, detached: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[list[str]], int]:
     """Bring in accounts that use a community's own infrastructure but were not linked strongly enough.
 
@@ -201,8 +267,9 @@ def attach_by_signature(
     may share no card or device with any one member, yet use several of its signature entities; an account
     that is in no community of `min_size` or more joins a community whose signature entities it uses, when they
     are at least `min_shared` and not only addresses (`network_kinds`), or at least `min_network_only` addresses;
-    of several such communities, the one with the most non-address signatures (then the most in all). Returns the
-    groups and the number of accounts attached.
+    of several such communities, the one with the most non-address signatures (then the most in all). Accounts in
+    `detached` (cut off a community by a weak bridge) count as outside every community here. Returns the groups and
+    the number of accounts attached.
     """
     if not links.memberships:
         return groups, 0
@@ -213,7 +280,7 @@ def attach_by_signature(
     targets = [g for g, accounts in enumerate(groups) if len(accounts) >= min_size]
     for g in targets:
         for account in groups[g]:
-            if account in position:
+            if account in position and account not in detached:
                 label[position[account]] = g
     width = np.int64(max(1, len(groups)))
     vote_keys: list[np.ndarray] = []
@@ -297,11 +364,12 @@ def find_communities(
     if links is not None:
         with timed(timings, "merge", digits=6):
             groups = merge_oversplit(groups, links, params.merge_cut_share)
-            groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight)
+            detached: set[str] = set()
+            groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight, detached)
             groups, attached = attach_by_signature(
                 groups, links, kinds=params.signature_kinds, min_size=params.min_cluster_size,
                 exclusivity=params.signature_exclusivity, min_shared=params.signature_min_shared,
-                min_members=params.signature_min_members,
+                min_members=params.signature_min_members, detached=detached,
             )  # fmt: skip
     communities = [
         Community(accounts=tuple(sorted(accounts)), component=next((component_of[a] for a in accounts if a in component_of), -1))

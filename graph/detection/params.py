@@ -136,7 +136,8 @@ class DetectionParams:
     prune_min_size: int = 10
     prune_min_weight: float = 1.0
     """In communities of `prune_min_size`+ accounts, a member tied by a single link weaker than this is dropped,
-    unless that link is anchored (a family in `anchor_families`)."""
+    unless that link is anchored (a family in `anchor_families`); a part of such a community tied to the rest by a
+    single such link (a bridge) is cut off as a community of its own."""
     anchor_families: tuple[str, ...] = ("payment", "device")
     family_evidence: dict[str, tuple[int, float]] = field(default_factory=lambda: {"content": (2, 0.3)})
     """Family -> (shared entities, score): the family counts as evidence only with that many shared entities or

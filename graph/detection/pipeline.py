@@ -92,9 +92,14 @@ def profile_communities(
     ]
 
 
+def clear_run_clusters(graph: Graph, run_id: int) -> None:
+    """Remove one run's Cluster nodes and their MEMBER_OF relationships (before writing them, or after a failure)."""
+    graph.auto("detect_clear_run_clusters", cast(LiteralString, cypher("detect_clear_run_clusters")), run_id=run_id)
+
+
 def write_clusters(graph: Graph, run_id: int, clusters: Sequence[ClusterResult], keep_runs: Sequence[int]) -> None:
     """Replace this run's Cluster nodes and MEMBER_OF relationships; prune runs not in `keep_runs`."""
-    graph.auto("detect_clear_run_clusters", cast(LiteralString, cypher("detect_clear_run_clusters")), run_id=run_id)
+    clear_run_clusters(graph, run_id)
     graph.write_batches(
         "detect_write_clusters",
         [

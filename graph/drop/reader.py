@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,9 +110,25 @@ def locate_drop(drop_dir: Path) -> dict[str, Path]:
         if present:
             found[name] = present[0]
         elif spec.required:
+            _refuse_broken_link(drop_dir, name)
             expected = ", ".join(f"{name}{ext}" for ext in FORMATS)
             raise DropRejected(name, f"required file is missing (expected one of {expected})")
     return found
+
+
+def _refuse_broken_link(drop_dir: Path, name: str) -> None:
+    """A contract file that is a symbolic link to nothing (or to something that is not a file) is named as such,
+    not reported missing: `ls` shows it there."""
+    for ext in FORMATS:
+        path = drop_dir / f"{name}{ext}"
+        if path.is_symlink():
+            target = os.readlink(path)
+            why = "which does not exist" if not path.exists() else "which is not a regular file"
+            raise DropRejected(
+                path.name,
+                f"is a symbolic link to {target} {why} (a relative link is read from {drop_dir}; "
+                "link to the file itself or copy it)",
+            )
 
 
 def _is_parquet(path: Path) -> bool:

@@ -24,6 +24,8 @@ class DetectionRun(models.Model):
     data_as_of = models.DateTimeField(
         null=True, blank=True, help_text="The latest time in any drop ingested before the run started."
     )
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Renewed while a worker runs it.")
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

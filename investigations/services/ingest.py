@@ -23,7 +23,6 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
-from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from graph.driver import get_graph
 from graph.drop import DropRejected
@@ -31,28 +30,23 @@ from graph.ingest import IngestResult, drop_fingerprint, run_ingest
 from investigations.celery import app as celery_app
 from investigations.models import AuditAction, IngestJob, IngestSchedule, JobStatus
 from investigations.queues import Queue
+from investigations.services import graph_locks
 from investigations.services.audit import record_audit
 from investigations.services.detection import start_detection
 from investigations.services.ingest_paths import PathRefused, resolve_drop_path
+from investigations.services.outages import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 
 RUN_INGEST_TASK = "investigations.run_ingest"
 SCAN_FOLDER_TASK = "investigations.scan_ingest_folder"
 RECOVER_TASK = "investigations.recover_ingest_jobs"
-LOCK_KEY = "hydra:ingest:writer"
+LOCK_KEY = graph_locks.WRITER_LOCK_KEY
 LOCK_TTL_SECONDS = 30
 HEARTBEAT_SECONDS = 5
 STALE_AFTER = timedelta(minutes=3)
 MAX_ATTEMPTS = 3
 SETTLE_SECONDS = 2.0  # a drop folder whose files changed more recently is still being copied in
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    ServiceUnavailable,
-    SessionExpired,
-    TransientError,
-    redis.exceptions.ConnectionError,
-    ConnectionError,
-)
 
 
 class IngestBusy(RuntimeError):
@@ -162,10 +156,7 @@ class _WriterLock:
             pass
 
     def holder(self) -> str | None:
-        value = self.client.get(LOCK_KEY)
-        if value is None:
-            return None
-        return value.decode() if isinstance(value, bytes) else str(value)
+        return graph_locks.holder(self.client, LOCK_KEY)
 
 
 class _Heartbeat(threading.Thread):
@@ -226,7 +217,9 @@ def execute_ingest_job(job_id: int) -> IngestJob:
         return job
     lock = _WriterLock(job.pk)
     if not lock.acquire():
-        raise IngestBusy(f"the graph writer lock is held by {lock.holder()}")
+        who = graph_locks.describe_writer(lock.holder())
+        IngestJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(stage=f"waiting: {who} writes"[:64])
+        raise IngestBusy(f"the graph is being written by {who}")
     heartbeat = _Heartbeat(job.pk, lock)
     try:
         job.status, job.stage, job.error = JobStatus.RUNNING, "starting", ""

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 from investigations.models import DetectionRun
 from investigations.services import detection as services
+from investigations.services import outages
+
+BUSY_RETRY_SECONDS = 10
+TRANSIENT_RETRY_SECONDS = (15, 60, 180)
 
 
-@shared_task(name=services.RUN_DETECTION_TASK, acks_late=True)
-def run_detection_task(run_id: int) -> None:
-    """Execute one detection run (a retry after a lost worker starts the run over)."""
-    services.execute_detection(DetectionRun.objects.get(pk=run_id))
+@shared_task(bind=True, name=services.RUN_DETECTION_TASK, acks_late=True, max_retries=None)
+def run_detection_task(self: Task[Any, Any], run_id: int) -> None:
+    """Execute one detection run: wait while another run or an ingest job holds the graph, start over after a
+    Neo4j or Redis failure (a retry after a lost worker starts the run over too)."""
+    try:
+        services.execute_detection(DetectionRun.objects.get(pk=run_id))
+    except services.DetectionBusy as exc:
+        services.mark_waiting(run_id, str(exc))
+        raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
+    except services.TransientFailure as exc:
+        # Neo4j or Redis went away: wait here until both answer and go again at once (a restart costs seconds)
+        attempt = min(self.request.retries, len(TRANSIENT_RETRY_SECONDS) - 1)
+        countdown = 1 if outages.wait_until_reachable() else TRANSIENT_RETRY_SECONDS[attempt]
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name=services.RECOVER_TASK, ignore_result=True)
+def recover_detection_runs_task() -> list[int]:
+    """Re-queue runs whose worker died (no heartbeat), or fail them after too many attempts."""
+    return services.recover_stale_runs()
 
 
 @shared_task(name=services.WARM_CLUSTERS_TASK, acks_late=True)

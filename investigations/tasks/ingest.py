@@ -8,6 +8,7 @@ from celery import Task, shared_task
 
 from investigations.services import ingest as services
 from investigations.services import ingest_schedules as schedules
+from investigations.services import outages
 
 BUSY_RETRY_SECONDS = 10
 TRANSIENT_RETRY_SECONDS = (15, 60, 180)
@@ -27,8 +28,10 @@ def run_ingest_task(self: Task[Any, Any], job_id: int) -> None:
     except services.IngestBusy as exc:
         raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
     except services.TransientFailure as exc:
+        # Neo4j or Redis went away: wait here until both answer and go again at once (a restart costs seconds)
         attempt = min(self.request.retries, len(TRANSIENT_RETRY_SECONDS) - 1)
-        raise self.retry(exc=exc, countdown=TRANSIENT_RETRY_SECONDS[attempt]) from exc
+        countdown = 1 if outages.wait_until_reachable() else TRANSIENT_RETRY_SECONDS[attempt]
+        raise self.retry(exc=exc, countdown=countdown) from exc
 
 
 @shared_task(name=services.SCAN_FOLDER_TASK, acks_late=True, ignore_result=True)

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,10 @@ from investigations.models import (
 )
 from investigations.selectors.detection import linked_cluster_keys
 from investigations.selectors.page_cache import SHARED_PREFIX, cache_key, cached, clear_cluster_cache
+from investigations.services import detection as detection_services
+from investigations.services import graph_locks
 from investigations.services.detection import DetectionBusy, execute_detection, lock_key
+from investigations.services.ingest import IngestBusy, execute_ingest_job
 from tests.integration.detection.builders import (
     DAY,
     T0,
@@ -165,17 +169,72 @@ def test_the_worker_warms_the_flagged_clusters_pages_into_the_shared_cache(
 
 
 @pytest.mark.django_db
-def test_a_run_fails_clearly_while_another_holds_the_graph(clean_graph: Graph) -> None:
+def test_a_run_waits_while_another_holds_the_graph(clean_graph: Graph) -> None:
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     client.set(lock_key(), "77:token", ex=60)
     try:
         run = DetectionRun.objects.create(params=DetectionParams().to_dict())
-        with pytest.raises(DetectionBusy):
+        with pytest.raises(DetectionBusy, match=r"another detection run \(#77\)"):
             execute_detection(run)
         run.refresh_from_db()
-        assert run.status == JobStatus.FAILED and "another detection run (#77)" in run.error
+        assert run.status == JobStatus.QUEUED and run.attempts == 0  # untouched: the task tries again later
     finally:
         client.delete(lock_key())
+
+
+@pytest.mark.django_db
+def test_a_run_waits_for_an_ingest_job_and_names_it(clean_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detection_services, "INGEST_WAIT_SECONDS", 1)
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.set(graph_locks.WRITER_LOCK_KEY, "41:token", ex=60)
+    try:
+        run = DetectionRun.objects.create(params=DetectionParams().to_dict())
+        with pytest.raises(DetectionBusy, match="ingest job #41 is writing to the graph"):
+            execute_detection(run)
+        assert client.get(lock_key()) is None  # it let go of the detection lock while it waits
+        client.delete(graph_locks.WRITER_LOCK_KEY)
+        run = execute_detection(DetectionRun.objects.get(pk=run.pk))
+        assert run.status == JobStatus.SUCCEEDED and run.attempts == 1, run.error
+        assert client.get(graph_locks.WRITER_LOCK_KEY) is None and client.get(lock_key()) is None
+    finally:
+        client.delete(graph_locks.WRITER_LOCK_KEY, lock_key())
+
+
+@pytest.mark.django_db
+def test_an_ingest_job_waits_while_a_run_holds_the_graph(tmp_path: Path) -> None:
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.set(graph_locks.WRITER_LOCK_KEY, "detection-9:token", ex=60)
+    try:
+        job = IngestJob.objects.create(drop_path=str(tmp_path), status=JobStatus.QUEUED)
+        with pytest.raises(IngestBusy, match="detection run #9"):
+            execute_ingest_job(job.pk)
+        job.refresh_from_db()
+        assert job.status == JobStatus.QUEUED and job.attempts == 0 and "detection run #9" in job.stage
+    finally:
+        client.delete(graph_locks.WRITER_LOCK_KEY)
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_died_is_requeued_then_failed(clean_graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[int] = []
+    monkeypatch.setattr(detection_services, "_enqueue", sent.append)
+    stale = timezone.now() - timedelta(seconds=settings.DETECTION_LOCK_TTL_SECONDS + 61)
+    fresh = DetectionRun.objects.create(status=JobStatus.RUNNING, heartbeat_at=timezone.now(), attempts=1)
+    dead = DetectionRun.objects.create(status=JobStatus.RUNNING, heartbeat_at=stale, attempts=1)
+    spent = DetectionRun.objects.create(status=JobStatus.RUNNING, heartbeat_at=stale, attempts=3)
+    held = DetectionRun.objects.create(status=JobStatus.RUNNING, heartbeat_at=stale, attempts=1)
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.set(lock_key(), f"{held.pk}:token", ex=60)  # still renewed by its worker: not dead, only slow to beat
+    try:
+        assert detection_services.recover_stale_runs() == [dead.pk]
+    finally:
+        client.delete(lock_key())
+    assert sent == [dead.pk]
+    statuses = {r.pk: (r.status, r.stage) for r in DetectionRun.objects.all()}
+    assert statuses[fresh.pk][0] == statuses[held.pk][0] == JobStatus.RUNNING
+    assert statuses[dead.pk] == (JobStatus.QUEUED, "worker lost, re-queued")
+    assert statuses[spent.pk][0] == JobStatus.FAILED
+    assert "worker lost 3 times" in DetectionRun.objects.get(pk=spent.pk).error
 
 
 @pytest.mark.django_db

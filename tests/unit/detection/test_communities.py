@@ -59,6 +59,29 @@ def test_prune_peripheral_peels_a_chain_of_weak_members() -> None:
     assert set(kept) == set(ids) - {"a10", "a11"}  # a12 is tied by two links: it stays
 
 
+def test_prune_peripheral_cuts_off_a_group_hanging_on_one_weak_link() -> None:
+    """Five strangers linked among themselves (a10..a14), tied to a ten-account core by one weak link a14-a0: they
+    become a community of their own. With that link anchored (a shared card), or strong, they stay."""
+    ids = tuple(f"a{i}" for i in range(16))
+    core = [(i, j) for i in range(10) for j in range(i + 1, 10)]
+    strangers = [(i, j) for i in range(10, 15) for j in range(i + 1, 15)]
+    edges = core + strangers + [(14, 0)]
+    weights = np.asarray([1.0] * (len(core) + len(strangers)) + [0.3])
+    src, dst = np.asarray([e[0] for e in edges]), np.asarray([e[1] for e in edges])
+    links = LinkArrays(account_ids=ids, src=src, dst=dst, weight=weights)
+    alone = ["a15"]  # in the community without any link: it stays with the larger part
+    groups = prune_peripheral([[*ids[:15], *alone], ["x", "y"]], links, min_size=10, min_weight=0.6)
+    assert sorted(sorted(g) for g in groups) == sorted(
+        [sorted([*ids[:10], *alone]), sorted(ids[10:15]), ["x", "y"]]
+    )
+    anchored = LinkArrays(ids, src, dst, weights, np.arange(len(edges)) == len(edges) - 1)
+    assert len(prune_peripheral([list(ids[:15])], anchored, min_size=10, min_weight=0.6)) == 1
+    strong = LinkArrays(ids, src, dst, np.r_[weights[:-1], 0.7])
+    assert len(prune_peripheral([list(ids[:15])], strong, min_size=10, min_weight=0.6)) == 1
+    two_links = LinkArrays(ids, np.r_[src, 13], np.r_[dst, 1], np.r_[weights, 0.3])  # no bridge any more
+    assert len(prune_peripheral([list(ids[:15])], two_links, min_size=10, min_weight=0.6)) == 1
+
+
 def test_attach_by_signature_brings_in_a_quiet_member_but_not_a_bystander() -> None:
     ids = tuple(f"a{i}" for i in range(14))
     core = list(range(10))

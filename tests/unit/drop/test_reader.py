@@ -46,6 +46,23 @@ def test_missing_required_file_rejects_naming_it(tmp_path: Path, missing: str) -
     assert f"{missing}.csv.gz" in str(err.value)
 
 
+def test_symlinked_files_are_followed_and_a_broken_link_is_named(tmp_path: Path) -> None:
+    write_drop(tmp_path / "real")
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    for file in (tmp_path / "real").iterdir():
+        (linked / file.name).symlink_to(file)  # absolute links to the operator's own files: followed
+    assert locate_drop(linked)["accounts"] == linked / "accounts.csv"
+
+    (linked / "accounts.csv").unlink()
+    (linked / "accounts.csv").symlink_to("../elsewhere/accounts.csv")  # relative, read from the drop folder
+    with pytest.raises(DropRejected) as err:
+        locate_drop(linked)
+    assert err.value.file == "accounts.csv"
+    assert "symbolic link to ../elsewhere/accounts.csv which does not exist" in str(err.value)
+    assert "required file is missing" not in str(err.value)
+
+
 def test_same_file_in_two_formats_rejects(tmp_path: Path) -> None:
     write_drop(tmp_path)
     write_file(tmp_path, "sessions", [], "parquet")
