@@ -148,7 +148,8 @@ def merge_oversplit(groups: list[list[str]], links: LinkArrays, threshold: float
 
 
 def prune_peripheral(
-    groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float, detached: set[str] | None = None
+    groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float, detached: set[str] | None = None,
+    private_share: float = 0.8,
 ) -> list[list[str]]:
     """Drop members that hang on a larger community by one weak link, repeatedly.
 
@@ -165,24 +166,26 @@ def prune_peripheral(
         if weak:
             groups = [[a for a in accounts if a not in weak] if len(accounts) >= min_size else accounts for accounts in groups]
             continue
-        split = split_weak_bridges(groups, links, min_size, min_weight, detached)
+        split = split_weak_bridges(groups, links, min_size, min_weight, detached, private_share)
         if len(split) == len(groups):
             return groups
         groups = split
 
 
 def split_weak_bridges(
-    groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float, detached: set[str] | None = None
+    groups: list[list[str]], links: LinkArrays, min_size: int, min_weight: float, detached: set[str] | None = None,
+    private_share: float = 0.8,
 ) -> list[list[str]]:
-    """Cut off the parts of a community that hang on the rest by one weak link.
+    """Cut off the parts of a community that hang on the rest by one weak link, unless private things hold them.
 
     The same rule as for a single member, for a group: five strangers who share prompts among themselves, one of whom
     shares a prompt with one member of a campaign, are tied to it by that one link (a bridge: removing it
     disconnects them). Links inside communities of `min_size` or more that are bridges, weaker than `min_weight`
     and not anchored are cut; the largest part keeps the community and each other part becomes a community of its
-    own, scored on its own evidence. The accounts cut off are added to `detached`: attaching by signature may bring
-    them back one by one (a quiet corner of a campaign that works its private templates is cut off by a bridge as
-    well, and belongs to it).
+    own, scored on its own evidence. A part whose members share mostly *private* entities (used by at least
+    `private_share` of their users inside the community: a quiet corner of a campaign working its own slice of the
+    private templates) stays; strangers who share public prompts used by many outside do not. The accounts cut off
+    are added to `detached`: attaching by signature may still bring them back one by one.
     """
     label = _labels(groups, links, min_size)
     inside = np.flatnonzero((label[links.src] >= 0) & (label[links.src] == label[links.dst]))
@@ -192,8 +195,8 @@ def split_weak_bridges(
     order = np.argsort(by_group, kind="stable")
     inside, by_group = inside[order], by_group[order]
     starts = np.flatnonzero(np.r_[True, by_group[1:] != by_group[:-1]])
-    out = [accounts for accounts in groups if len(accounts) < min_size]
-    split_groups: set[int] = set()
+    mains: dict[int, list[str]] = {}
+    pieces: list[tuple[int, list[str]]] = []  # (community, accounts) of each part cut off
     for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), inside.size], strict=True):
         edges = inside[lo:hi]
         g = int(by_group[lo])
@@ -209,20 +212,73 @@ def split_weak_bridges(
         graph.delete_edges(cut)
         parts = graph.connected_components().membership
         sizes = np.bincount(parts)
-        main = int(np.argmax(sizes))
         if sizes.size < 2:
             continue
-        split_groups.add(g)
-        pieces: dict[int, list[str]] = defaultdict(list)
+        main = int(np.argmax(sizes))
+        by_part: dict[int, list[str]] = defaultdict(list)
         for node, part in zip(nodes.tolist(), parts, strict=True):
-            pieces[part].append(links.account_ids[node])
+            by_part[part].append(links.account_ids[node])
         linked = {links.account_ids[n] for n in nodes.tolist()}
-        pieces[main].extend(a for a in groups[g] if a not in linked)  # members without links stay with the community
-        out.extend(pieces.values())
-        if detached is not None:
-            detached.update(a for part, accounts in pieces.items() if part != main for a in accounts)
-    out.extend(accounts for g, accounts in enumerate(groups) if len(accounts) >= min_size and g not in split_groups)
+        mains[g] = by_part.pop(main) + [a for a in groups[g] if a not in linked]  # unlinked members stay
+        pieces.extend((g, accounts) for accounts in by_part.values())
+    if not pieces:
+        return groups
+    private = _private_pieces(pieces, mains, links, private_share)
+    out = [accounts for g, accounts in enumerate(groups) if g not in mains]
+    for g, main_part in mains.items():
+        out.append(main_part + [a for (h, accounts), keep in zip(pieces, private, strict=True) if h == g and keep
+                                for a in accounts])  # fmt: skip
+    for (_, accounts), keep in zip(pieces, private, strict=True):
+        if not keep:
+            out.append(accounts)
+            if detached is not None:
+                detached.update(accounts)
     return out
+
+
+def _private_pieces(
+    pieces: list[tuple[int, list[str]]], mains: dict[int, list[str]], links: LinkArrays, private_share: float
+) -> list[bool]:
+    """For each part cut off a community: whether at least half of the entities two or more of its members share are
+    private to the community (at least `private_share` of their users are its members, the part included)."""
+    if not links.memberships:
+        return [False] * len(pieces)
+    position = {a: i for i, a in enumerate(links.account_ids)}
+    n, count = len(links.account_ids), len(pieces)
+    piece_of = np.full(n, -1, dtype=np.int64)
+    community_of = np.full(n, -1, dtype=np.int64)
+    for p, (g, accounts) in enumerate(pieces):
+        for account in accounts:
+            if account in position:
+                piece_of[position[account]] = p
+                community_of[position[account]] = g
+    for g, accounts in mains.items():
+        for account in accounts:
+            if account in position:
+                community_of[position[account]] = g
+    origin = np.asarray([g for g, _ in pieces], dtype=np.int64)
+    width = np.int64(max(1, max(mains) + 1))
+    shared = np.zeros(count, dtype=np.int64)
+    held = np.zeros(count, dtype=np.int64)
+    for m in links.memberships.values():
+        if len(m.accounts) == 0:
+            continue
+        degrees = m.degrees
+        ent = np.repeat(np.arange(len(degrees), dtype=np.int64), degrees)
+        in_piece = piece_of[m.accounts]
+        keys, users = np.unique(ent[in_piece >= 0] * count + in_piece[in_piece >= 0], return_counts=True)
+        keys = keys[users >= 2]
+        if keys.size == 0:
+            continue
+        e, part = keys // count, keys % count
+        home = community_of[m.accounts]
+        home_keys, home_users = np.unique(ent[home >= 0] * width + home[home >= 0], return_counts=True)
+        where = np.searchsorted(home_keys, e * width + origin[part])
+        members = home_users[np.minimum(where, home_keys.size - 1)]
+        private = members >= private_share * degrees[e]
+        np.add.at(shared, part, 1)
+        np.add.at(held, part, private.astype(np.int64))
+    return [bool(h > 0 and 2 * h >= s) for h, s in zip(held.tolist(), shared.tolist(), strict=True)]
 
 
 def _labels(groups: list[list[str]], links: LinkArrays, min_size: int) -> np.ndarray:
@@ -365,7 +421,8 @@ def find_communities(
         with timed(timings, "merge", digits=6):
             groups = merge_oversplit(groups, links, params.merge_cut_share)
             detached: set[str] = set()
-            groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight, detached)
+            groups = prune_peripheral(groups, links, params.prune_min_size, params.prune_min_weight, detached,
+                                      params.signature_exclusivity)  # fmt: skip
             groups, attached = attach_by_signature(
                 groups, links, kinds=params.signature_kinds, min_size=params.min_cluster_size,
                 exclusivity=params.signature_exclusivity, min_shared=params.signature_min_shared,

@@ -81,6 +81,18 @@ def test_prune_peripheral_cuts_off_a_group_hanging_on_one_weak_link() -> None:
     two_links = LinkArrays(ids, np.r_[src, 13], np.r_[dst, 1], np.r_[weights, 0.3])  # no bridge any more
     assert len(prune_peripheral([list(ids[:15])], two_links, min_size=10, min_weight=0.6)) == 1
 
+    # The five share two templates used by nobody else (a quiet corner of a campaign working its own slice): they
+    # stay. Shared with many outsiders (a public prompt collection), the same templates do not hold them.
+    private = {"template": _members("template", [[10, 11, 12], [12, 13, 14]])}
+    held = LinkArrays(ids, src, dst, weights, memberships=private)
+    assert len(prune_peripheral([list(ids[:15])], held, min_size=10, min_weight=0.6)) == 1
+    public = {"template": _members("template", [[10, 11, 12, 15, *range(16, 26)], [12, 13, 14, *range(16, 26)]])}
+    outsiders = tuple(f"a{i}" for i in range(26))
+    loose = LinkArrays(outsiders, src, dst, weights, memberships=public)
+    detached: set[str] = set()
+    assert len(prune_peripheral([list(ids[:15])], loose, min_size=10, min_weight=0.6, detached=detached)) == 2
+    assert detached == set(ids[10:15])
+
 
 def test_attach_by_signature_brings_in_a_quiet_member_but_not_a_bystander() -> None:
     ids = tuple(f"a{i}" for i in range(14))
