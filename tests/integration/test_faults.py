@@ -130,6 +130,9 @@ def _ingest_through_fault(
         back_at = time.monotonic()
         job = wait_for_job(job.pk, timeout=600)
         recovery = time.monotonic() - back_at
+        time.sleep(3)
+        # the worker lives on: it reconnected (a broker connection closed under it used to end it, Unrecoverable error)
+        assert worker.poll() is None, f"the worker exited with {worker.returncode}; see its log {log_name}"
     finally:
         stop_worker(worker)
         _fresh_broker_connections()
