@@ -1,7 +1,9 @@
 """The Celery application; tasks are discovered from the Django apps."""
 
+import functools
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
@@ -15,20 +17,26 @@ app = Celery("investigations")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-_restore_unacked = kombu_redis.QoS.restore_unacked
+
+def _unless_detached(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Kombu 5.7's Redis channel raises AttributeError (`'NoneType' object has no attribute 'hostname'` or
+    `'client'`) when it is used after its broker connection was closed: restoring its unacknowledged messages as the
+    worker drops a connection to a Redis that went away, or acknowledging a message of the old connection when the
+    task that held it ends after the worker reconnected. Celery does not expect that error there and the worker died
+    with "Unrecoverable error" (found by bench/bench_faults.py restarting Redis under an ingest). The message stays in
+    Redis's unacknowledged set instead, and Redis delivers it again after the visibility timeout, to a task that
+    finds its job done (tasks are idempotent); the worker carries on and reconnects."""
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except AttributeError:
+            log.warning("%s on a closed broker connection skipped; Redis keeps the message", method.__name__)
+            return None
+
+    return guarded
 
 
-def _restore_unacked_unless_gone(self: Any, client: Any = None) -> None:
-    """Kombu (5.7) puts a channel's unacknowledged messages back in the queue when the channel closes. When Redis goes
-    away, the worker closes its broker connection, and that restore can find the transport already detached
-    (`'NoneType' object has no attribute 'hostname'`, outside the errors Celery ignores there): the worker died with
-    "Unrecoverable error" instead of reconnecting (seen when Redis restarted under a running ingest). The messages
-    are still in Redis's unacknowledged set then: the task that holds one acknowledges it when it ends, or Redis
-    delivers it again after the visibility timeout; the worker carries on and reconnects."""
-    try:
-        _restore_unacked(self, client)
-    except AttributeError:
-        log.warning("broker connection gone before its unacknowledged messages could be restored; Redis keeps them")
-
-
-kombu_redis.QoS.restore_unacked = _restore_unacked_unless_gone  # type: ignore[method-assign]
+for _name in ("restore_unacked", "ack", "reject"):
+    setattr(kombu_redis.QoS, _name, _unless_detached(getattr(kombu_redis.QoS, _name)))
