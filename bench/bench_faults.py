@@ -49,12 +49,12 @@ django.setup()
 from bench_ingest import generate, wipe  # noqa: E402
 from benchdb import fresh_database  # noqa: E402
 from django.conf import settings  # noqa: E402
-from kombu import pools as kombu_pools  # noqa: E402
 
 from graph.driver import Graph, get_graph  # noqa: E402
 from graph.ingest import run_ingest  # noqa: E402
 from graph.schema import apply_schema  # noqa: E402
 from investigations.celery import app as celery_app  # noqa: E402
+from investigations.celery import reset_broker_connections  # noqa: E402
 from investigations.models import Cluster, DetectionRun, IngestJob, JobStatus  # noqa: E402
 from investigations.services import ingest as ingest_services  # noqa: E402
 from investigations.services.detection import start_detection  # noqa: E402
@@ -145,10 +145,8 @@ class Services:
                            check=True, capture_output=True, timeout=600)  # fmt: skip
             if action == "stop" and service == "redis":
                 time.sleep(2)
-        if service == "redis":  # this process's pooled broker connections died with the old server
-            kombu_pools.reset()
-            celery_app._pool = None  # noqa: SLF001
-            celery_app.amqp._producer_pool = None  # noqa: SLF001
+        if service == "redis":
+            reset_broker_connections()
         return time.monotonic() - stopped
 
 

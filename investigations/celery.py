@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
+from kombu import pools as kombu_pools
 from kombu.transport import redis as kombu_redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "investigations.settings.dev")
@@ -16,6 +17,15 @@ log = logging.getLogger(__name__)
 app = Celery("investigations")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def reset_broker_connections() -> None:
+    """Forget this process's pooled broker connections and the producers on them (they died with a Redis server that
+    restarted), so that the next task sent connects again. Workers reconnect by themselves; this is for a process that
+    sends tasks and outlives a broker restart."""
+    kombu_pools.reset()  # closes every pooled connection and forgets the pools
+    app._pool = None  # noqa: SLF001 - Celery builds a new pool on next use
+    app.amqp._producer_pool = None  # noqa: SLF001
 
 
 def _unless_detached(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -39,7 +39,7 @@ from investigations.selectors import detection as selectors
 from investigations.selectors.clusters import warm_cluster
 from investigations.services import graph_locks
 from investigations.services.audit import record_audit
-from investigations.services.outages import TRANSIENT_ERRORS
+from investigations.services.outages import TRANSIENT_ERRORS, TransientFailure
 from investigations.services.regrowth import raise_regrowth_alerts
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,6 @@ FIRST_FLAG_CHUNK = 900  # ids per IN query (SQLite's default variable limit is 9
 class DetectionBusy(RuntimeError):
     """Another detection run, or an ingest job, is writing to the graph: the run waits and tries again later."""
 
-
-class TransientFailure(RuntimeError):
-    """Neo4j or Redis went away during the run; the run is queued again and starts over."""
 
 
 class _AlreadyFinished(Exception):

@@ -34,7 +34,7 @@ from investigations.services import graph_locks
 from investigations.services.audit import record_audit
 from investigations.services.detection import start_detection
 from investigations.services.ingest_paths import PathRefused, resolve_drop_path
-from investigations.services.outages import TRANSIENT_ERRORS
+from investigations.services.outages import TRANSIENT_ERRORS, TransientFailure
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,6 @@ SETTLE_SECONDS = 2.0  # a drop folder whose files changed more recently is still
 class IngestBusy(RuntimeError):
     """Another ingest job holds the graph writer lock; try again later."""
 
-
-class TransientFailure(RuntimeError):
-    """The job failed for a reason worth retrying (Neo4j or Redis unreachable); it has been re-queued."""
 
 
 # ---------------------------------------------------------------------------------- paths

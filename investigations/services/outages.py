@@ -25,6 +25,12 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
 )
 POLL_SECONDS = 2.0
+BUSY_RETRY_SECONDS = 10  # another job holds the graph: look again this much later
+BACKOFF_SECONDS = (15, 60, 180)  # Neo4j or Redis still down after OUTAGE_WAIT_SECONDS: the n-th retry waits this
+
+
+class TransientFailure(RuntimeError):
+    """Neo4j or Redis went away during a job; the job is queued again (an ingest resumes, a detection starts over)."""
 
 
 def reachable() -> bool:
@@ -45,3 +51,11 @@ def wait_until_reachable(timeout: float = OUTAGE_WAIT_SECONDS) -> bool:
             return False
         time.sleep(POLL_SECONDS)
     return True
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before a job that failed on an outage runs again: wait here until Neo4j and Redis answer, then go again
+    at once (a restart costs seconds, not a fixed back-off); if they stay down, back off by the retry count."""
+    if wait_until_reachable():
+        return 1
+    return BACKOFF_SECONDS[min(retries, len(BACKOFF_SECONDS) - 1)]

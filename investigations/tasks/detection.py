@@ -10,9 +10,6 @@ from investigations.models import DetectionRun
 from investigations.services import detection as services
 from investigations.services import outages
 
-BUSY_RETRY_SECONDS = 10
-TRANSIENT_RETRY_SECONDS = (15, 60, 180)
-
 
 @shared_task(bind=True, name=services.RUN_DETECTION_TASK, acks_late=True, max_retries=None)
 def run_detection_task(self: Task[Any, Any], run_id: int) -> None:
@@ -22,12 +19,9 @@ def run_detection_task(self: Task[Any, Any], run_id: int) -> None:
         services.execute_detection(DetectionRun.objects.get(pk=run_id))
     except services.DetectionBusy as exc:
         services.mark_waiting(run_id, str(exc))
-        raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
-    except services.TransientFailure as exc:
-        # Neo4j or Redis went away: wait here until both answer and go again at once (a restart costs seconds)
-        attempt = min(self.request.retries, len(TRANSIENT_RETRY_SECONDS) - 1)
-        countdown = 1 if outages.wait_until_reachable() else TRANSIENT_RETRY_SECONDS[attempt]
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=outages.BUSY_RETRY_SECONDS) from exc
+    except outages.TransientFailure as exc:
+        raise self.retry(exc=exc, countdown=outages.retry_countdown(self.request.retries)) from exc
 
 
 @shared_task(name=services.RECOVER_TASK, ignore_result=True)

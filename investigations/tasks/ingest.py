@@ -10,9 +10,6 @@ from investigations.services import ingest as services
 from investigations.services import ingest_schedules as schedules
 from investigations.services import outages
 
-BUSY_RETRY_SECONDS = 10
-TRANSIENT_RETRY_SECONDS = (15, 60, 180)
-
 
 @shared_task(
     bind=True,
@@ -26,12 +23,9 @@ def run_ingest_task(self: Task[Any, Any], job_id: int) -> None:
     try:
         services.execute_ingest_job(job_id)
     except services.IngestBusy as exc:
-        raise self.retry(exc=exc, countdown=BUSY_RETRY_SECONDS) from exc
-    except services.TransientFailure as exc:
-        # Neo4j or Redis went away: wait here until both answer and go again at once (a restart costs seconds)
-        attempt = min(self.request.retries, len(TRANSIENT_RETRY_SECONDS) - 1)
-        countdown = 1 if outages.wait_until_reachable() else TRANSIENT_RETRY_SECONDS[attempt]
-        raise self.retry(exc=exc, countdown=countdown) from exc
+        raise self.retry(exc=exc, countdown=outages.BUSY_RETRY_SECONDS) from exc
+    except outages.TransientFailure as exc:
+        raise self.retry(exc=exc, countdown=outages.retry_countdown(self.request.retries)) from exc
 
 
 @shared_task(name=services.SCAN_FOLDER_TASK, acks_late=True, ignore_result=True)

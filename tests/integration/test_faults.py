@@ -19,12 +19,12 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
-from kombu import pools as kombu_pools
 
 from graph.detection.timeliness import data_horizon
 from graph.driver import Graph
 from graph.ingest import run_ingest
 from investigations.celery import app as celery_app
+from investigations.celery import reset_broker_connections
 from investigations.models import Cluster, DetectionRun, IngestJob, JobStatus
 from investigations.services import ingest as ingest_services
 from investigations.services.detection import start_detection
@@ -55,6 +55,33 @@ def _poll(get: Callable[[], Any], until: Callable[[Any], bool], timeout: float, 
     raise AssertionError(f"{what} within {timeout:.0f} s")
 
 
+RUN_ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+def _run_under_way(run_id: int, share: float) -> DetectionRun:
+    """Wait until the run has done `share` of its work; it must still be running, to be interrupted."""
+    run = _poll(lambda: DetectionRun.objects.get(pk=run_id), lambda r: r.progress >= share or r.status in RUN_ENDED,
+                120, "the run never got under way")  # fmt: skip
+    assert run.status == JobStatus.RUNNING, f"the run ended ({run.status}) before it could be interrupted"
+    return run
+
+
+def _run_ended(run_id: int, timeout: float) -> DetectionRun:
+    return _poll(lambda: DetectionRun.objects.get(pk=run_id), lambda r: r.status in RUN_ENDED, timeout,
+                 "the interrupted run never finished")  # fmt: skip
+
+
+def _assert_stored_once(graph: Graph, run: DetectionRun) -> None:
+    """The run succeeded and its clusters are stored once, not once per attempt, in Django and in the graph, where
+    nothing is left of another attempt."""
+    assert run.status == JobStatus.SUCCEEDED, run.error
+    clusters = list(Cluster.objects.filter(run=run).values_list("key", flat=True))
+    assert clusters and len(clusters) == len(set(clusters))
+    in_graph = graph.auto("n", "MATCH (c:Cluster) RETURN c.run_id AS run, count(c) AS n")
+    assert in_graph == [{"run": run.pk, "n": len(clusters)}]
+    assert duplicate_relationships(graph) == []
+
+
 def test_worker_killed_mid_detection_run_finishes_it_exactly_once(
     transactional_db: object, clean_graph: Graph, tmp_path: Path
 ) -> None:
@@ -64,18 +91,13 @@ def test_worker_killed_mid_detection_run_finishes_it_exactly_once(
     first = start_worker("test-detect-kill-1.log", extra_env={"DETECTION_LOCK_TTL_SECONDS": "6"})
     second = None
     try:
-        run = start_detection()
-        run = _poll(lambda: DetectionRun.objects.get(pk=run.pk),
-                    lambda r: r.progress >= 0.2 or r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 120,
-                    "the run never got under way")  # fmt: skip
-        assert run.status == JobStatus.RUNNING, f"the run ended ({run.status}) before it could be interrupted"
+        run = _run_under_way(start_detection().pk, 0.2)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=30)
         killed_at = time.monotonic()
         assert DetectionRun.objects.get(pk=run.pk).status == JobStatus.RUNNING
         second = start_worker("test-detect-kill-2.log", extra_env={"CELERY_VISIBILITY_TIMEOUT": "5"})
-        run = _poll(lambda: DetectionRun.objects.get(pk=run.pk), lambda r: r.status in (JobStatus.SUCCEEDED,
-                    JobStatus.FAILED), 300, "the killed run was never finished")  # fmt: skip
+        run = _run_ended(run.pk, 300)
         recovery = time.monotonic() - killed_at
     finally:
         if second is not None:
@@ -84,22 +106,7 @@ def test_worker_killed_mid_detection_run_finishes_it_exactly_once(
             stop_worker(first)
         celery_app.control.add_consumer("detection", reply=True, timeout=2)
     print(f"\nworker killed mid-detection: run #{run.pk} {run.status} {recovery:.1f} s after the kill")
-    assert run.status == JobStatus.SUCCEEDED, run.error
-    clusters = list(Cluster.objects.filter(run=run).values_list("key", flat=True))
-    assert clusters and len(clusters) == len(set(clusters))  # stored once, not once per attempt
-    in_graph = clean_graph.auto(
-        "n", "MATCH (c:Cluster {run_id: $run}) RETURN count(c) AS n", run=run.pk
-    )[0]["n"]
-    assert in_graph == len(clusters)
-    assert duplicate_relationships(clean_graph) == []
-
-
-def _fresh_broker_connections() -> None:
-    """This process's pooled broker connections died with the old Redis server: drop them, and the producers on
-    them, so the next use connects again."""
-    kombu_pools.reset()  # closes every pooled connection and forgets the pools
-    celery_app._pool = None  # noqa: SLF001  # Celery builds a new pool on next use
-    celery_app.amqp._producer_pool = None  # noqa: SLF001
+    _assert_stored_once(clean_graph, run)
 
 
 def _redis(action: str) -> None:
@@ -135,7 +142,7 @@ def _ingest_through_fault(
         assert worker.poll() is None, f"the worker exited with {worker.returncode}; see its log {log_name}"
     finally:
         stop_worker(worker)
-        _fresh_broker_connections()
+        reset_broker_connections()
         celery_app.control.add_consumer("ingest", reply=True, timeout=2)
     assert job.status == JobStatus.SUCCEEDED, job.error
     assert node_counts(clean_graph) == reference[1]
@@ -192,27 +199,17 @@ def test_neo4j_restarted_mid_detection_run_finishes_it_exactly_once(
     celery_app.control.cancel_consumer("detection", reply=True, timeout=2)
     worker = start_worker("test-neo4j-restart-detect.log")
     try:
-        run = start_detection()
-        run = _poll(lambda: DetectionRun.objects.get(pk=run.pk),
-                    lambda r: r.progress >= 0.1 or r.status in (JobStatus.SUCCEEDED, JobStatus.FAILED), 120,
-                    "the run never got under way")  # fmt: skip
-        assert run.status == JobStatus.RUNNING, f"the run ended ({run.status}) before Neo4j could be stopped"
+        run = _run_under_way(start_detection().pk, 0.1)
         down = _restart_neo4j()
         back_at = time.monotonic()
-        run = _poll(lambda: DetectionRun.objects.get(pk=run.pk), lambda r: r.status in (JobStatus.SUCCEEDED,
-                    JobStatus.FAILED), 400, "the interrupted run never finished")  # fmt: skip
+        run = _run_ended(run.pk, 400)
         recovery = time.monotonic() - back_at
     finally:
         stop_worker(worker)
         celery_app.control.add_consumer("detection", reply=True, timeout=2)
     print(f"\nneo4j restarted mid-detection: down {down:.1f} s; run #{run.pk} {run.status} after {run.attempts} "
           f"attempt(s), {recovery:.1f} s after Neo4j was back")  # fmt: skip
-    assert run.status == JobStatus.SUCCEEDED, run.error
-    clusters = list(Cluster.objects.filter(run=run).values_list("key", flat=True))
-    assert clusters and len(clusters) == len(set(clusters))
-    in_graph = clean_graph.auto("n", "MATCH (c:Cluster) RETURN c.run_id AS run, count(c) AS n")
-    assert in_graph == [{"run": run.pk, "n": len(clusters)}]  # nothing left of a failed attempt
-    assert duplicate_relationships(clean_graph) == []
+    _assert_stored_once(clean_graph, run)
 
 
 def _series(out: Path) -> list[Path]:
@@ -258,8 +255,7 @@ def test_ingest_and_detection_queued_together_take_turns_on_the_graph(
         job = ingest_services.create_ingest_job(day1, source=IngestJob.Source.COMMAND, within_root=False)
         run = start_detection()
         job = wait_for_job(job.pk, timeout=600)
-        run = _poll(lambda: DetectionRun.objects.get(pk=run.pk), lambda r: r.status in (JobStatus.SUCCEEDED,
-                    JobStatus.FAILED), 600, "the run never finished")  # fmt: skip
+        run = _run_ended(run.pk, 600)
         assert job.status == JobStatus.SUCCEEDED, job.error
         assert run.status == JobStatus.SUCCEEDED, run.error
         assert _apart(job, run)
