@@ -59,7 +59,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET, signals=queue_signals(run) if run else [])
     context: dict[str, object] = {"run": run, "form": form, "page": None}
     if run is not None:
-        clusters = clusters_for_queue(run, form.to_filters())
+        clusters = clusters_for_queue(run, form.to_filters(), statuses=False)
         context["page"] = Paginator(StatusPerPage(clusters), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "frontend/clusters/queue.html", context)
 

@@ -245,7 +245,7 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet[Cluster]):
     def get_queryset(self) -> QuerySet[Cluster]:
         run = self._run()
         if self.action == "list":
-            return clusters_for_queue(run, self._query().to_filters())
+            return clusters_for_queue(run, self._query().to_filters(), statuses=False)
         return with_status(Cluster.objects.filter(run=run).select_related("run"))
 
     @extend_schema(parameters=[ClusterQuerySerializer])

@@ -90,9 +90,12 @@ def with_status(qs: QuerySet[Cluster]) -> QuerySet[Cluster]:
     )
 
 
-def clusters_for_queue(run: DetectionRun, filters: QueueFilters) -> QuerySet[Cluster]:
-    """The run's clusters (flagged only unless asked), filtered and sorted, each with `status` and `open_alerts`."""
-    qs = with_status(Cluster.objects.filter(run=run).select_related("run"))
+def clusters_for_queue(run: DetectionRun, filters: QueueFilters, *, statuses: bool = True) -> QuerySet[Cluster]:
+    """The run's clusters (flagged only unless asked), filtered and sorted, each with `status` and `open_alerts`
+    (`statuses=False`: only when the status filter needs them, for StatusPerPage, which derives them per page)."""
+    qs = Cluster.objects.filter(run=run)
+    if statuses or filters.status:
+        qs = with_status(qs)
     if not filters.include_unflagged:
         qs = qs.filter(flagged=True)
     if filters.min_score is not None:
@@ -138,7 +141,7 @@ class StatusPerPage(Sequence[Cluster]):
         if isinstance(index, int):
             return self[index : index + 1][0]
         ids = list(self._ordered.values_list("pk", flat=True)[index])
-        rows = with_status(Cluster.objects.filter(pk__in=ids).select_related("run"))
+        rows = with_status(Cluster.objects.filter(pk__in=ids))  # no run: one run's JSON columns per row otherwise
         by_id = {c.pk: c for c in rows.defer("features", "explanation", "lineage")}
         return [by_id[pk] for pk in ids]
 
