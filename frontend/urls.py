@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import accounts, annotations, assets, cases, clusters, ingest, search, site
+from frontend.views import accounts, annotations, assets, cases, clusters, explorer, ingest, search, site
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -16,6 +16,10 @@ urlpatterns = [
     path("clusters/<str:key>/members.csv", clusters.members_csv, name="cluster-members-csv"),
     path("account/<path:account_id>/", accounts.account_detail, name="account"),
     path("entity/<str:kind>/<path:entity_id>/", accounts.entity_detail, name="entity"),
+    path("explore/clusters/<str:key>/", explorer.explore_cluster, name="explore-cluster"),
+    path("explore/accounts/<path:account_id>/", explorer.explore_account, name="explore-account"),
+    path("explore/entities/<str:kind>/<path:entity_id>/", explorer.explore_entity, name="explore-entity"),
+    path("explore/views/<int:pk>/", explorer.explore_view, name="explore-view"),
     path("search/", search.search_view, name="search"),
     path("annotations/", annotations.annotation_create, name="annotate"),
     path("assets/plotly-<str:version>.min.js", assets.plotly_js, name="plotly-js"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from frontend.figures.pages import account_figures
 from frontend.forms import AnnotationForm
+from frontend.views.explorer import account_source, entity_source, explorer_config
 from investigations.models import AnnotationTarget
 from investigations.permissions import role_required
 from investigations.roles import READERS
@@ -21,6 +23,7 @@ from investigations.selectors.accounts import (
     entity_accounts,
 )
 from investigations.selectors.clusters import annotations_on
+from investigations.selectors.explorer import KIND_FAMILY
 from investigations.selectors.networks import split_key
 from investigations.selectors.runs import latest_run
 
@@ -57,6 +60,8 @@ def account_detail(request: HttpRequest, account_id: str) -> HttpResponse:
             "figures": account_figures(overview),
             "annotations": list(annotations_on(AnnotationTarget.ACCOUNT, account_id)),
             "annotation_form": form,
+            "explorer": explorer_config(request, account_source(account_id),
+                                        fullscreen_url=reverse("explore-account", args=[account_id])),  # fmt: skip
         },
     )
 
@@ -80,5 +85,9 @@ def entity_detail(request: HttpRequest, kind: str, entity_id: str) -> HttpRespon
             "listed": len(account_ids),
             "run": run,
             "clusters": clusters_holding(account_ids, run),
+            "explorer": explorer_config(request, entity_source(kind, entity_id),
+                                        fullscreen_url=reverse("explore-entity", args=[kind, entity_id]))
+            if kind in KIND_FAMILY
+            else None,
         },
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from frontend.figures.pages import cluster_figures
 from frontend.forms import AnnotationForm, QueueFilterForm
+from frontend.views.explorer import cluster_source, explorer_config
 from investigations.exports.csv import safe_cell
 from investigations.ids import parse_id
 from investigations.models import AnnotationTarget, DetectionRun
@@ -116,6 +117,11 @@ def cluster_detail(request: HttpRequest, key: str) -> HttpResponse:
             "member_sort": sort,
             "group_links": {g.id: links.get(g.id, "") for g in page.network.groups},
             "annotation_form": form,
+            "explorer": explorer_config(
+                request, cluster_source(key, _run_param(request)), run=_run_param(request),
+                fullscreen_url=reverse("explore-cluster", args=[key])
+                + (f"?run={run.pk}" if _run_param(request) else ""),
+            ),
         },
     )
 

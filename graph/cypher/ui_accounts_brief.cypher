@@ -7,4 +7,6 @@ RETURN a.account_id AS account_id,
        a.plan AS plan,
        a.country AS country,
        a.created_at.epochMillis AS created_at__ms,
+       a.status_changed_at.epochMillis AS status_changed_at__ms,
+       a.last_seen.epochMillis AS last_seen__ms,
        coalesce(a.exchanges, 0) AS exchanges

@@ -1,6 +1,15 @@
-// Members of a cluster with the entity keys ("kind|id", among $keys) they hold, for drawing account nodes.
-// With $only_key set, only the members holding that key (one expanded group). Same union as ui_cluster_entities.
-MATCH (:Cluster {cluster_id: $cluster_id})<-[:MEMBER_OF]-(a:Account)
+// Accounts with the entity keys ("kind|id", among $keys, or all with $keys null) they hold, and their
+// profile times, for drawing account nodes (the network picture and the explorer). With $only_key set, only the
+// members holding that key (one expanded group). Same union as ui_cluster_entities.
+// The accounts are a cluster's members ($cluster_id) and/or the accounts $account_ids (either may be null).
+CALL () {
+  MATCH (:Cluster {cluster_id: $cluster_id})<-[:MEMBER_OF]-(a:Account)
+  RETURN a
+  UNION
+  UNWIND coalesce($account_ids, []) AS account_id
+  MATCH (a:Account {account_id: account_id})
+  RETURN a
+}
 CALL (a) {
   MATCH (a)-[:PAID_WITH]->(e:PaymentInstrument)
   RETURN 'payment_instrument' AS kind, e.fingerprint AS id
@@ -41,6 +50,10 @@ WHERE $only_key IS NULL OR $only_key IN held
 RETURN a.account_id AS account_id,
        coalesce(a.exchanges, 0) AS exchanges,
        a.status AS status,
-       [k IN held WHERE k IN $keys] AS keys
+       a.created_at.epochMillis AS created_at__ms,
+       a.status_changed_at.epochMillis AS status_changed_at__ms,
+       a.first_seen.epochMillis AS first_seen__ms,
+       a.last_seen.epochMillis AS last_seen__ms,
+       CASE WHEN $keys IS NULL THEN held ELSE [k IN held WHERE k IN $keys] END AS keys
 ORDER BY exchanges DESC, account_id
 LIMIT $limit

@@ -15,6 +15,14 @@ from investigations.api.annotations import AnnotationViewSet
 from investigations.api.cases import AuditEventViewSet, CaseViewSet, ProposalViewSet
 from investigations.api.clusters import ClusterViewSet
 from investigations.api.detection import DetectionRunViewSet
+from investigations.api.explorer import (
+    ExplorerAccountView,
+    ExplorerClusterView,
+    ExplorerEntityView,
+    ExplorerPathView,
+    ExplorerViewDetail,
+    ExplorerViewSave,
+)
 from investigations.api.ingest import IngestJobViewSet, IngestScheduleViewSet
 
 router = DefaultRouter()
@@ -35,5 +43,11 @@ urlpatterns = [
     path("accounts/<path:account_id>/", AccountView.as_view(), name="api-account"),
     path("entities/<str:kind>/<path:entity_id>/accounts/", EntityAccountsView.as_view(), name="api-entity-accounts"),
     path("entities/<str:kind>/<path:entity_id>/", EntityView.as_view(), name="api-entity"),
+    path("explorer/clusters/<str:key>/", ExplorerClusterView.as_view(), name="api-explorer-cluster"),
+    path("explorer/accounts/<path:account_id>/", ExplorerAccountView.as_view(), name="api-explorer-account"),
+    path("explorer/entities/<str:kind>/<path:entity_id>/", ExplorerEntityView.as_view(), name="api-explorer-entity"),
+    path("explorer/path/", ExplorerPathView.as_view(), name="api-explorer-path"),
+    path("explorer/views/", ExplorerViewSave.as_view(), name="api-explorer-views"),
+    path("explorer/views/<int:pk>/", ExplorerViewDetail.as_view(), name="api-explorer-view"),
     *router.urls,
 ]

@@ -19,6 +19,7 @@ from investigations.models.cases import (
     CaseTask,
     ClusterProposal,
     Comment,
+    ExplorerView,
     IndicatorKind,
     ProposalStatus,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "CaseTask",
     "ClusterProposal",
     "Comment",
+    "ExplorerView",
     "IndicatorKind",
     "ProposalStatus",
     "Annotation",

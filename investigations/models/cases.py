@@ -225,6 +225,25 @@ class Attachment(models.Model):
         return f"{self.kind} {self.title} on case #{self.case_id}"
 
 
+class ExplorerView(models.Model):
+    """A view of the graph explorer saved into a case as evidence: the nodes drawn with their positions and facts,
+    the ties, the filters, colour and camera, and its picture (a PNG attachment of the same case)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="explorer_views")
+    title = models.CharField(max_length=200)
+    state = models.JSONField(help_text="What the explorer draws again when the view is reopened.")
+    nodes = models.PositiveIntegerField(default=0)
+    image = models.ForeignKey(Attachment, on_delete=models.PROTECT, related_name="+")
+    saved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"explorer view {self.title} on case #{self.case_id}"
+
+
 class AuditAction(models.TextChoices):
     """Kinds of change the audit log records."""
 
@@ -249,6 +268,7 @@ class AuditAction(models.TextChoices):
     SCHEDULE_DELETED = "schedule_deleted", "Ingest schedule deleted"
     DETECTION_STARTED = "detection_started", "Detection run started"
     ANNOTATION_ADDED = "annotation_added", "Annotation added"
+    EXPLORER_VIEW_SAVED = "explorer_view_saved", "Explorer view saved"
 
 
 class AuditLogIsAppendOnly(Exception):

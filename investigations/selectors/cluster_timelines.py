@@ -47,7 +47,7 @@ class ClusterTimelines:
         return sum(n for _, n in self.bans)
 
 
-def _replacement_window_hours(cluster: Cluster) -> float:
+def replacement_window_hours(cluster: Cluster) -> float:
     """A sign-up this soon after a ban in the same cluster is a replacement: the rule its run scored with (the
     default for a run whose stored parameters this version cannot read)."""
     try:
@@ -79,7 +79,7 @@ def _timelines(cluster: Cluster) -> ClusterTimelines:
     signups: dict[dt.date, int] = defaultdict(int)
     replacements: dict[dt.date, int] = defaultdict(int)
     bans: dict[dt.date, int] = defaultdict(int)
-    window = dt.timedelta(hours=_replacement_window_hours(cluster))
+    window = dt.timedelta(hours=replacement_window_hours(cluster))
     for m in members:
         created = m.get("created_at")
         if created is not None:

@@ -125,7 +125,7 @@ def read_network(cluster_id: str, size: int) -> ClusterNetwork:
         net = ClusterNetwork(mode="accounts", nodes=[_entity_node(e) for e in entities])
         keys = [n.id for n in net.nodes]
         accounts = read(
-            "ui_cluster_account_keys", **common, keys=keys, only_key=None, limit=GROUP_THRESHOLD * 2
+            "ui_cluster_account_keys", **common, account_ids=None, keys=keys, only_key=None, limit=GROUP_THRESHOLD * 2
         )
         nodes, edges = _account_nodes(accounts)
         net.nodes.extend(nodes)
@@ -146,6 +146,7 @@ def with_group_open(cluster_id: str, groups: ClusterNetwork, expand: str) -> Clu
     accounts = read(
         "ui_cluster_account_keys",
         cluster_id=cluster_id,
+        account_ids=None,
         per_account=PER_ACCOUNT,
         keys=keys,
         only_key=expand,

@@ -159,6 +159,11 @@ CACHES = {
     }
 }
 
+# --- Graph explorer ----------------------------------------------------------------------------
+# The explorer asks before expanding an entity more accounts than this hold, then draws them a page at a time.
+EXPLORER_SUPERNODE_ACCOUNTS = env_int("EXPLORER_SUPERNODE_ACCOUNTS", 500)
+EXPLORER_EXPAND_PAGE = env_int("EXPLORER_EXPAND_PAGE", 200)
+
 # --- Ingest ------------------------------------------------------------------------------------
 INGEST_ROOT = Path(env_str("INGEST_ROOT", str(VAR_DIR / "drops")))
 INGEST_CHUNK_ROWS = env_int("INGEST_CHUNK_ROWS", 200_000)

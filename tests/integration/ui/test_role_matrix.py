@@ -33,6 +33,7 @@ from investigations.models import (
     CaseAlert,
     Cluster,
     DetectionRun,
+    ExplorerView,
     IngestJob,
     IngestSchedule,
     JobStatus,
@@ -69,6 +70,10 @@ PAGES: dict[str, dict[str, str]] = {
     "cluster-members-csv": {"GET": READ},
     "account": {"GET": READ},
     "entity": {"GET": READ},
+    "explore-cluster": {"GET": READ},
+    "explore-account": {"GET": READ},
+    "explore-entity": {"GET": READ},
+    "explore-view": {"GET": READ},
     "search": {"GET": READ},
     "annotate": {"POST": READ},
     "cases": {"GET": READ},
@@ -140,6 +145,12 @@ API: dict[str, dict[str, str]] = {
     "/api/detection-runs/{id}/": {"GET": READ},
     "/api/entities/{kind}/{entity_id}/": {"GET": READ},
     "/api/entities/{kind}/{entity_id}/accounts/": {"GET": READ},
+    "/api/explorer/accounts/{account_id}/": {"GET": READ},
+    "/api/explorer/clusters/{key}/": {"GET": READ},
+    "/api/explorer/entities/{kind}/{entity_id}/": {"GET": READ},
+    "/api/explorer/path/": {"GET": READ},
+    "/api/explorer/views/": {"POST": CM},
+    "/api/explorer/views/{id}/": {"GET": READ},
     "/api/health/": {"GET": ADMIN},
     "/api/ingest-jobs/": {"GET": ADMIN, "POST": ADMIN},
     "/api/ingest-jobs/{id}/": {"GET": ADMIN},
@@ -233,12 +244,16 @@ def world(runs: dict[int, DetectionRun], tmp_path: Any) -> World:
         created_by=admin,
     )  # fmt: skip
     schedule = IngestSchedule.objects.create(name="nightly", folder="drops")
+    view = ExplorerView.objects.create(
+        case=case, title="saved view", state={"version": 1, "nodes": [], "edges": []}, image=attachment, saved_by=cm
+    )
     run = runs[LATEST_RUN]
     values = {
         "account_id": "hyd-0001", "key": TOP, "kind": "ip", "entity_id": CAMPUS_IP, "fmt": "accounts_csv",
         "case": str(case.pk), "alert_id": str(alert.pk), "attachment_id": str(attachment.pk),
         "task_id": str(task.pk), "proposal": str(proposal.pk), "annotation": str(annotation.pk),
         "run": str(run.pk), "job": str(job.pk), "schedule": str(schedule.pk), "cluster": str(top.pk),
+        "view": str(view.pk),
     }  # fmt: skip
     return World(users, tokens, case, other, values)
 
@@ -251,7 +266,9 @@ def api_token_for(user: User) -> str:
 ID_OF = {
     "/api/annotations/": "annotation", "/api/case-proposals/": "proposal", "/api/cases/": "case",
     "/api/detection-runs/": "run", "/api/ingest-jobs/": "job", "/api/ingest-schedules/": "schedule",
+    "/api/explorer/views/": "view",
 }  # fmt: skip
+QUERY = {"/api/explorer/path/": "?a=hyd-0001&b=hyd-0002"}  # reads that need parameters
 
 
 def api_url(path: str, w: World) -> str:
@@ -262,7 +279,7 @@ def api_url(path: str, w: World) -> str:
         name = match.group(1)
         return w.values[ID_OF[prefix]] if name == "id" else w.values[name]
 
-    return re.sub(r"\{(\w+)\}", value, path)
+    return re.sub(r"\{(\w+)\}", value, path) + QUERY.get(path, "")
 
 
 def page_url(name: str, w: World, client: Client) -> str:
@@ -288,7 +305,9 @@ def page_url(name: str, w: World, client: Client) -> str:
         "ingest-job-retry": f"/ingest/jobs/{v['job']}/retry/", "ingest-schedule-create": "/ingest/schedules/",
         "ingest-schedule-toggle": f"/ingest/schedules/{v['schedule']}/toggle/",
         "ingest-schedule-delete": f"/ingest/schedules/{v['schedule']}/delete/", "admin:index": "/admin/",
-        "api-docs": "/api/docs/", "api-root": "/api/",
+        "api-docs": "/api/docs/", "api-root": "/api/", "explore-cluster": f"/explore/clusters/{TOP}/",
+        "explore-account": "/explore/accounts/hyd-0001/", "explore-entity": f"/explore/entities/ip/{CAMPUS_IP}/",
+        "explore-view": f"/explore/views/{v['view']}/",
     }  # fmt: skip
     return urls[name]
 
