@@ -453,7 +453,7 @@ class Explorer {
 
   updateTimeRange() {
     if (!Number.isFinite(this.span[0])) return;
-    const days = Math.max(0, Math.ceil((this.span[1] - this.span[0]) / DAY));
+    const days = Math.max(0, Math.floor((this.span[1] - this.span[0]) / DAY)); // day d covers [span0 + d, span0 + d + 1)
     const atEnd = Number(this.toInput.value) === Number(this.toInput.max) || this.toInput.max === "0";
     this.fromInput.max = String(days);
     this.toInput.max = String(days);
@@ -599,7 +599,7 @@ class Explorer {
       el("a", { href: link, text: "Open page" }));
     const selection = this.selected.length === 2
       ? el("p", { class: "muted", text: `Selected: ${this.selected.map((n) => this.graph.getNodeAttribute(n, "full")).join(" and ")}` }) : null;
-    this.panel.replaceChildren(table, actions, selection);
+    this.panel.replaceChildren(...[table, actions, selection].filter(Boolean));
   }
 
   // --- why are these two linked? ---------------------------------------------------------------------
@@ -650,6 +650,7 @@ class Explorer {
       : `No link within ${data.searched.max_hops} hops through entities held by at most ${fmt(this.config.path_max_degree)} accounts.`;
     this.panel.replaceChildren(el("p", { text: heading }), list);
     this.setProgress(`${data.paths.length} path(s) found`, 1);
+    this.renderer.getCamera().animatedReset({ duration: 300 }); // the whole picture, the path in red
     this.root.dataset.paths = String(data.paths.length);
   }
 

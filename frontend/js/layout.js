@@ -2,6 +2,7 @@
 // writing positions back between batches, for at most `seconds`. Pinned nodes (attribute `fixed`) stay put.
 import { assignLayoutChanges, graphToByteArrays } from "graphology-layout-forceatlas2/helpers.js";
 import forceAtlas2 from "graphology-layout-forceatlas2";
+import DEFAULTS from "graphology-layout-forceatlas2/defaults.js";
 
 export class Layout {
   constructor(graph, workerUrl, onChange) {
@@ -16,7 +17,8 @@ export class Layout {
   start(seconds) {
     this.stop();
     if (this.graph.order === 0) return;
-    const settings = { ...forceAtlas2.inferSettings(this.graph), adjustSizes: false, linLogMode: true };
+    // The worker runs the bare iteration: it needs every setting (a missing edgeWeightInfluence makes NaN).
+    const settings = { ...DEFAULTS, ...forceAtlas2.inferSettings(this.graph), linLogMode: true };
     const matrices = graphToByteArrays(this.graph, (edge, attr) => attr.weight || 1);
     this.worker = new Worker(this.workerUrl);
     this.running = true;
