@@ -19,6 +19,15 @@ the REST API under concurrent clients. Works on whatever the database and graph 
         --prepare var/bench/series/seed-0.3-10x1d-1/drop-0001 \\
         --during-ingest var/bench/series/seed-0.3-10x1d-1/drop-0002 --clients 50 --compare-unloaded
 
+4. Explorer (`--explorer`): the graph explorer on the largest cluster, against gunicorn serving the static files
+   too: the explorer API's cluster answer (cold and warm), `--expansions` (40) expansions of distinct entities and
+   accounts (p95 against `--expand-p95-ms`, 300 ms), then Debian's Chromium opening the full-screen explorer
+   `--opens` (3) times (navigation start to drawn; median against `--open-ms`, 2,000 ms), frame times while the
+   camera zooms and pans (layout running, then stopped), expansions in the page, and the page's JS heap:
+
+    VAR_DIR=var/bench NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python bench/bench_ui.py --skip-latency \\
+        --skip-load --explorer --prepare var/bench/drops/s1-1
+
 Exit status: 0 when every target is met, 1 otherwise.
 """
 
@@ -27,6 +36,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -115,11 +125,12 @@ def pick_targets() -> Targets:
     return Targets(run.pk, cluster.key, cluster.size, member.account_id, member.account_id)
 
 
-def bench_user() -> tuple[object, str]:
-    """The benchmark's analyst (created with a random password) and its API token."""
-    user, _ = create_or_update_user(BENCH_USER, role=Role.ANALYST, password=secrets.token_urlsafe(18))
+def bench_user() -> tuple[object, str, str]:
+    """The benchmark's analyst (created with a random password), its API token and its password."""
+    password = secrets.token_urlsafe(18)
+    user, _ = create_or_update_user(BENCH_USER, role=Role.ANALYST, password=password)
     token, _ = issue_token(user, hours=2)
-    return user, token
+    return user, token, password
 
 
 def latency(user: object, t: Targets, requests_per_page: int, target_ms: float) -> bool:
@@ -168,13 +179,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_gunicorn(workers: int, threads: int) -> tuple[subprocess.Popen[bytes], str]:
-    """gunicorn serving the project on a free local port, with this process's environment."""
+def start_gunicorn(workers: int, threads: int, *, static: bool = False) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn serving the project on a free local port, with this process's environment (and its static files,
+    with `static`, for a browser)."""
     port = _free_port()
     log = Path(settings.VAR_DIR) / "log" / "bench-ui-gunicorn.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "gunicorn", "investigations.wsgi:application", "-b", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", "static_wsgi:application" if static else "investigations.wsgi:application",
+        "--pythonpath", f"{ROOT},{ROOT / 'bench'}", "-b", f"127.0.0.1:{port}",
         "-w", str(workers), "-k", "gthread", "--threads", str(threads), "--timeout", "120",
     ]  # fmt: skip
     with log.open("ab") as out:
@@ -278,6 +291,112 @@ def load(url: str, token: str, t: Targets, clients: int, duration: float,
     return ok
 
 
+FRAMES_JS = """async () => {
+  const ex = window.explorer, camera = ex.renderer.getCamera(), gaps = [];
+  let last = performance.now(), going = true;
+  const tick = (t) => { gaps.push(t - last); last = t; if (going) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  for (let i = 0; i < 3; i += 1) {
+    await camera.animatedZoom({ duration: 500 });
+    await camera.animate({ x: 0.3 + 0.2 * i, y: 0.6 - 0.1 * i }, { duration: 500 });
+    await camera.animatedUnzoom({ duration: 500 });
+    await camera.animatedReset({ duration: 500 });
+  }
+  going = false;
+  return gaps.slice(1);
+}"""
+EXPAND_JS = """async (keys) => {
+  const ex = window.explorer, ms = [];
+  for (const key of keys) {
+    const t = performance.now();
+    await ex.expand(key, { confirmed: true });
+    await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    ms.push(performance.now() - t);
+  }
+  return ms;
+}"""
+
+
+def explorer(url: str, t: Targets, token: str, password: str, args: argparse.Namespace) -> bool:
+    """The graph explorer on the largest cluster: how long it takes to open in Chromium, frame times while the
+    camera pans and zooms, the page's memory, and how fast an expansion answers (API and in the page)."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this phase drives a browser
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    api = f"{url}/api/explorer"
+    print(f"\n== explorer: cluster {t.cluster_key} ({t.cluster_size:,} accounts) ==")
+    started = time.perf_counter()
+    response = session.get(f"{api}/clusters/{t.cluster_key}/", timeout=300)
+    cold = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    data = response.json()
+    warm: list[float] = []
+    for _ in range(3):
+        started = time.perf_counter()
+        session.get(f"{api}/clusters/{t.cluster_key}/", timeout=300).raise_for_status()
+        warm.append((time.perf_counter() - started) * 1000)
+    aggregates = sum(1 for e in data["entities"] if e[4])
+    print(f"cluster answer: {len(data['accounts']):,} accounts, {len(data['entities']):,} entities "
+          f"({aggregates} aggregates), {len(data['edges']) // 2:,} ties, {len(response.content) / 1e6:.1f} MB; "
+          f"cold {cold:.0f} ms, warm {summary(warm)}")  # fmt: skip
+    rng = random.Random(7)
+    entities = [e[0] for e in data["entities"] if not e[4]]
+    accounts = [a[0] for a in data["accounts"]]
+    picks = rng.sample(entities, min(len(entities), args.expansions // 2))
+    picks += ["account|" + a for a in rng.sample(accounts, min(len(accounts), args.expansions - len(picks)))]
+    api_ms: list[float] = []
+    for key in picks:
+        kind, _, ident = key.partition("|")
+        path = f"accounts/{quote(ident, safe='')}/" if kind == "account" else f"entities/{kind}/{quote(ident, safe='')}/"
+        started = time.perf_counter()
+        session.get(f"{api}/{path}", timeout=60).raise_for_status()
+        api_ms.append((time.perf_counter() - started) * 1000)
+    ok = percentile(api_ms, 95) < args.expand_p95_ms
+    print(f"expansion API ({len(api_ms)} distinct nodes, half entities, half accounts): {summary(api_ms)}"
+          + ("  OK" if ok else f"  OVER {args.expand_p95_ms:.0f} ms"))  # fmt: skip
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--headless=new", "--no-sandbox", "--disable-gpu"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{url}/accounts/login/")
+        page.fill("#id_username", BENCH_USER)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector(".who")
+        opens: list[float] = []
+        for _ in range(args.opens):
+            page.goto(f"{url}/explore/clusters/{t.cluster_key}/")
+            page.wait_for_selector("#explorer[data-state=ready]", state="attached", timeout=120_000)
+            opens.append(float(page.get_attribute("#explorer", "data-ready-at") or "nan"))
+        drawn = page.evaluate("() => [window.explorer.graph.order, window.explorer.graph.size]")
+        open_ok = percentile(opens, 50) < args.open_ms
+        ok &= open_ok
+        print(f"open in Chromium (navigation to drawn, {len(opens)} times): {summary(opens)}; "
+              f"{drawn[0]:,} nodes, {drawn[1]:,} edges" + ("  OK" if open_ok else f"  OVER {args.open_ms:.0f} ms"))  # fmt: skip
+        heap = page.evaluate("() => performance.memory.usedJSHeapSize") / 1e6
+        running = page.evaluate(FRAMES_JS)
+        page.evaluate("() => window.explorer.layout.stop()")
+        still = page.evaluate(FRAMES_JS)
+        print(f"frames while panning and zooming, layout running: {summary(running)}; "
+              f"{1000 / (sum(running) / len(running)):.0f} fps")  # fmt: skip
+        print(f"frames while panning and zooming, layout stopped: {summary(still)}; "
+              f"{1000 / (sum(still) / len(still)):.0f} fps")  # fmt: skip
+        keys = [k for k in picks if not k.startswith("account|")][:10] + [k for k in picks if k.startswith("account|")][:10]
+        page_ms = page.evaluate(EXPAND_JS, keys)
+        after = page.evaluate("() => [window.explorer.graph.order, performance.memory.usedJSHeapSize]")
+        print(f"expansion in the page (request, graph, render; {len(page_ms)} nodes): {summary(page_ms)}")
+        print(f"browser memory: JS heap {heap:.0f} MB opened, {after[1] / 1e6:.0f} MB after {len(page_ms)} "
+              f"expansions ({after[0]:,} nodes; the explorer holds at most 40,000)")  # fmt: skip
+        browser.close()
+    for error in errors:
+        print(f"  page error: {error}")
+    return ok and not errors
+
+
 def prepare(drop: Path) -> None:
     """The day before: an empty graph and benchmark database, `drop` ingested, detection run on it."""
     graph = get_graph()
@@ -368,6 +487,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--explorer", action="store_true",
+                        help="also time the graph explorer on the largest cluster (Chromium, gunicorn)")
+    parser.add_argument("--expansions", type=int, default=40, help="distinct nodes the explorer phase expands")
+    parser.add_argument("--opens", type=int, default=3, help="times the explorer phase opens the cluster")
+    parser.add_argument("--open-ms", type=float, default=2000.0, help="median open time the explorer must beat")
+    parser.add_argument("--expand-p95-ms", type=float, default=300.0, help="p95 of an expansion API answer")
     parser.add_argument("--prepare", type=Path, metavar="DROP0",
                         help="wipe the graph and the benchmark database, ingest DROP0 and detect, first")
     parser.add_argument("--during-ingest", type=Path, metavar="DROP",
@@ -386,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.prepare is not None:
         prepare(args.prepare)
     targets = pick_targets()
-    user, token = bench_user()
+    user, token, password = bench_user()
     print(
         f"run #{targets.run_id}: largest cluster {targets.cluster_key} ({targets.cluster_size} accounts), "
         f"account {targets.account_id}; graph at {settings.NEO4J_URI}"
@@ -394,6 +519,13 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     if not args.skip_latency:
         ok &= latency(user, targets, args.requests, args.target_ms)
+    if args.explorer:
+        server, served = start_gunicorn(args.workers, args.threads, static=True)
+        try:
+            ok &= explorer(served, targets, token, password, args)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
     if not args.skip_load:
         proc: subprocess.Popen[bytes] | None = None
         url = args.url

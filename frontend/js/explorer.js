@@ -147,6 +147,7 @@ class Explorer {
     this.renderer = new Sigma(this.graph, this.stage, {
       renderEdgeLabels: false,
       hideEdgesOnMove: true,
+      hideLabelsOnMove: true,
       labelRenderedSizeThreshold: 9,
       zIndex: true,
       nodeReducer: (node, data) => this.nodeReducer(node, data),
@@ -203,6 +204,7 @@ class Explorer {
     this.onFilter();
     this.renderer.refresh();
     this.root.dataset.openMs = String(Math.round(performance.now() - started));
+    this.root.dataset.readyAt = String(Math.round(performance.now())); // since the page's navigation began
     this.root.dataset.state = "ready";
     if (s.type !== "view") this.layout.start(this.graph.order > 5000 ? 20 : 8);
   }

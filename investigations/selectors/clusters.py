@@ -25,6 +25,7 @@ from investigations.models import (
 )
 from investigations.selectors.cluster_timelines import ClusterTimelines, cluster_timelines
 from investigations.selectors.explanations import SignalRow, explanation_rows
+from investigations.selectors.explorer import cluster_view
 from investigations.selectors.members import cluster_members, graph_cluster_id
 from investigations.selectors.networks import ClusterNetwork, read_network, with_group_open
 from investigations.selectors.page_cache import cached
@@ -68,10 +69,11 @@ def annotations_on(target: AnnotationTarget, target_id: str) -> QuerySet[Annotat
 
 # Kinds whose natural key is a fingerprint or hash: evidence like "BIN 404163" names a group, not one entity.
 def warm_cluster(cluster: Cluster) -> None:
-    """Compute and share the graph aggregates behind a cluster's page (members, timelines, network)."""
+    """Compute and share the graph aggregates behind a cluster's page (members, timelines, network, explorer)."""
     cluster_members(cluster)
     cluster_timelines(cluster)
     cluster_network(cluster)
+    cluster_view(cluster)
 
 
 # --- network picture (drawn from the graph by investigations.selectors.networks, cached here) ------------------

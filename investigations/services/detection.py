@@ -167,7 +167,7 @@ def clusters_to_warm(run: DetectionRun, count: int) -> list[Cluster]:
 
 
 def warm_cluster_pages(run_id: int, count: int | None = None) -> int:
-    """Read the page aggregates (members, timelines, network) of the run's most-viewed clusters into the shared
+    """Read the page aggregates (members, timelines, network, explorer) of the run's most-viewed clusters into the shared
     cache, so that the first analyst to open even a 10,000-account cluster does not wait for the graph."""
     run = DetectionRun.objects.get(pk=run_id)
     warmed = 0
