@@ -57,7 +57,11 @@ loglevel notice
 dir $REDIS_DIR
 dbfilename dump.rdb
 save 3600 1 300 100 60 10000
-appendonly no
+# The broker's queued jobs survive a crash of Redis itself: every write is in the append-only file, fsync'd each
+# second (a crash loses at most the last second; a clean stop loses nothing).
+appendonly yes
+appendfsync everysec
+appenddirname appendonly
 databases 16
 maxmemory ${REDIS_MAXMEMORY:-0}
 tcp-keepalive 300

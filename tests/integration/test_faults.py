@@ -167,6 +167,39 @@ def test_redis_restarted_mid_ingest_leaves_the_exact_graph(
     print(f"\nredis restarted mid-ingest: down {down:.1f} s; job #{job.pk} done {recovery:.1f} s after the restart")
 
 
+def test_a_job_queued_when_redis_is_killed_still_runs(transactional_db: object, clean_graph: Graph, tmp_path: Path) -> None:
+    """Redis dies with SIGKILL (no clean save) while an ingest job waits in its queue: the broker's append-only file
+    brings the message back with Redis, and a worker runs the job to the end."""
+    drop = _generate(tmp_path / "drop", "0.01")
+    celery_app.control.cancel_consumer("ingest", reply=True, timeout=2)
+    worker = None
+    try:
+        job = ingest_services.create_ingest_job(drop, source=IngestJob.Source.COMMAND, within_root=False)
+        time.sleep(1.5)  # the append-only file is written to disk once a second
+        pid = int((Path(settings.VAR_DIR) / "run" / "redis.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        _poll(lambda: _alive(pid), lambda alive: not alive, 30, "Redis did not die")
+        _redis("start")
+        reset_broker_connections()
+        worker = start_worker("test-redis-killed.log")
+        job = wait_for_job(job.pk, timeout=300)
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+        reset_broker_connections()
+        celery_app.control.add_consumer("ingest", reply=True, timeout=2)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert node_counts(clean_graph)["Account"] > 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+
 def _neo4j(action: str) -> None:
     """The test Neo4j, through its deploy script (the port and VAR_DIR the test command started it with; `start`
     returns once Bolt answers)."""
