@@ -252,6 +252,10 @@ class Explorer {
   }
 
   loadCluster(data) {
+    if (data.mode === "groups") {
+      this.loadGroups(data);
+      return;
+    }
     const keys = this.registerClusters(data.clusters);
     const n = data.entities.length;
     const radius = 40 * Math.sqrt(data.accounts.length + n);
@@ -282,6 +286,27 @@ class Explorer {
     this.title = `cluster ${data.cluster.key}`;
     const shown = data.truncated ? ` (the ${fmt(data.accounts.length)} busiest of ${fmt(data.cluster.size)})` : "";
     this.setProgress(`${fmt(data.accounts.length)} accounts${shown}, ${fmt(n)} shared entities, ${fmt(data.edges.length / 2)} ties`, 1);
+  }
+
+  // A big cluster opens aggregated: one node per group of members sharing an entity, tied by shared members.
+  loadGroups(data) {
+    this.registerClusters(data.clusters);
+    const n = data.entities.length;
+    const radius = 60 * Math.sqrt(n);
+    data.entities.forEach((row, i) => {
+      const angle = i * 2.399963;
+      const r = radius * Math.sqrt((i + 0.5) / Math.max(1, n));
+      const attrs = this.entityAttributes(row, r * Math.cos(angle), r * Math.sin(angle));
+      attrs.group = true;
+      attrs.label = `${attrs.label.split(" · ")[0]} · ${fmt(row[2])} members`;
+      this.graph.addNode(row[0], attrs);
+    });
+    const ge = data.group_edges;
+    for (let i = 0; i < ge.length; i += 3) {
+      this.graph.addEdge(data.entities[ge[i]][0], data.entities[ge[i + 1]][0], { weight: Math.log2(1 + ge[i + 2]), size: 0.4 + Math.log10(1 + ge[i + 2]), shared: ge[i + 2] });
+    }
+    this.title = `cluster ${data.cluster.key}`;
+    this.setProgress(`${fmt(data.cluster.size)} accounts, opened as ${fmt(n)} groups by what they share (${fmt(ge.length / 3)} ties); expand a group to see its accounts`, 1);
   }
 
   placeNear(center, i, total) {
@@ -501,7 +526,7 @@ class Explorer {
     // An entity is shown when its family is and it ties a shown account (an aggregate stands alone).
     this.graph.forEachNode((key, a) => {
       if (a.hidden || a.kind === "account" || !this.filters.families.has(a.family)) return;
-      if (a.aggregate && this.graph.degree(key) === 0) visible.add(key);
+      if (a.group || (a.aggregate && this.graph.degree(key) === 0)) visible.add(key);
       else if (this.graph.someNeighbor(key, (n) => visible.has(n))) visible.add(key);
       else if (this.graph.degree(key) === 0) visible.add(key);
     });
@@ -514,6 +539,7 @@ class Explorer {
   resize() {
     this.graph.updateEachNodeAttributes((key, a) => {
       if (a.kind === "account") a.size = this.sizeByExchanges ? 2 + 1.6 * Math.log10(1 + a.exchanges) : 3;
+      else if (a.group) a.size = 3 + 1.5 * Math.log2(1 + a.members);
       else a.size = a.aggregate ? 7 + Math.log2(1 + a.degree) : 3 + 1.2 * Math.log2(1 + a.members);
       return a;
     }); // no hints: sigma's partial repaint fails on nodes the filters hide
@@ -584,8 +610,10 @@ class Explorer {
       rows.push(["Marks", flags.join(", ") || "—"]);
     } else {
       rows.push(["Kind", KIND_LABEL[a.kind] || a.kind], ["Id", a.full], ["Accounts (graph)", fmt(a.degree)]);
-      if (a.members) rows.push(["Accounts drawn", fmt(a.members)]);
-      if (a.aggregate) rows.push(["Drawn as", "one aggregate node (too widely shared to draw its ties)"]);
+      if (a.group) rows.push(["Cluster members holding it", fmt(a.members)]);
+      else if (a.members) rows.push(["Accounts drawn", fmt(a.members)]);
+      if (a.group && a.aggregate) rows.push(["Drawn as", "one group without ties (over half the members hold it)"]);
+      else if (a.aggregate) rows.push(["Drawn as", "one aggregate node (too widely shared to draw its ties)"]);
     }
     const table = el("table", { class: "ex-facts" }, ...rows.map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: String(v) }))));
     const actions = el("div", { class: "ex-actions" },
@@ -661,7 +689,7 @@ class Explorer {
   state() {
     const nodes = [];
     this.graph.forEachNode((key, a) => nodes.push([key, Math.round(a.x * 100) / 100, Math.round(a.y * 100) / 100,
-      a.kind === "account" ? [a.exchanges, a.status, a.created, a.last, a.flags, a.cluster] : [a.members, a.degree, a.aggregate],
+      a.kind === "account" ? [a.exchanges, a.status, a.created, a.last, a.flags, a.cluster] : [a.members, a.degree, a.aggregate, a.group ? 1 : 0],
       a.fixed ? 1 : 0, a.hidden ? 1 : 0]));
     const edges = [];
     this.graph.forEachEdge((e, attrs, s, t) => edges.push([s, t, Math.round((attrs.weight || 1) * 1000) / 1000]));
@@ -693,6 +721,10 @@ class Explorer {
       } else {
         const kind = key.split("|", 1)[0];
         attrs = this.entityAttributes([key, kind, facts[0], facts[1], facts[2]], x, y);
+        if (facts[3]) {
+          attrs.group = true;
+          attrs.label = `${attrs.label.split(" · ")[0]} · ${fmt(facts[0])} members`;
+        }
       }
       attrs.fixed = !!fixed;
       attrs.hidden = !!hidden;

@@ -49,6 +49,11 @@ MAX_ACCOUNTS = 20_000  # members a cluster opens with (the largest campaigns at 
 AGGREGATE_MEMBERS = 250  # an entity more members than this share is one aggregate node, its edges not drawn
 AGGREGATE_DEGREE = 2_000  # nor are the edges of one that more accounts than this hold graph-wide
 MAX_EDGES = 60_000  # edges a cluster opens with; past it the most shared entities become aggregates too
+GROUPS_ABOVE = 2_500  # a cluster with more members opens aggregated: groups of members by what they share
+GROUP_NODES = 300  # groups (shared entities) such a cluster opens with
+GROUP_EDGES = 3_000  # ties between groups drawn (the most shared members first)
+GROUP_PER_ACCOUNT = 12  # groups of one member counted for the ties (its most shared ones)
+GROUP_COMMON = 0.5  # an entity more than this share of the members hold stands alone
 EXPAND_PAGE = 200  # accounts one expansion of an entity lists by default
 EXPAND_MAX = 500  # and at most
 PATH_MAX_HOPS = 4  # entity hops a traced path may take at most (account-entity-account is one hop)
@@ -152,6 +157,19 @@ def _cluster_view(cluster: Cluster) -> dict[str, Any]:
     replaced = _replacements(rows, replacement_window_hours(cluster))
 
     held = Counter(k for r in rows for k in r["keys"] if split_key(k)[0] in KIND_FAMILY)
+    answer = {
+        "run": cluster.run_id,
+        "cluster": {
+            "key": cluster.key,
+            "size": cluster.size,
+            "score": cluster.score,
+            "flagged": cluster.flagged,
+        },
+        "truncated": cluster.size > len(rows),
+        "clusters": index.rows,
+    }
+    if len(rows) > GROUPS_ABOVE:
+        return answer | _groups(rows, held)
     shared = [k for k, n in held.items() if n >= 2]
     degree = degrees(shared)
     # Rarest first: when the edge budget runs out, the entities that tie the fewest accounts keep their edges.
@@ -169,19 +187,48 @@ def _cluster_view(cluster: Cluster) -> dict[str, Any]:
         for k in r["keys"]:
             if k in position and k not in aggregate:
                 edges.extend((i, position[k]))
-    return {
-        "run": cluster.run_id,
-        "cluster": {
-            "key": cluster.key,
-            "size": cluster.size,
-            "score": cluster.score,
-            "flagged": cluster.flagged,
-        },
-        "truncated": cluster.size > len(rows),
-        "clusters": index.rows,
+    return answer | {
+        "mode": "accounts",
         "accounts": [index.row(r, replacement=r["account_id"] in replaced) for r in rows],
         "entities": [[k, split_key(k)[0], held[k], degree.get(k, held[k]), k in aggregate] for k in shared],
         "edges": edges,
+        "group_edges": [],
+    }
+
+
+def _groups(rows: list[dict[str, Any]], held: Counter[str]) -> dict[str, Any]:
+    """A big cluster opened aggregated: the GROUP_NODES entities most of its members share (at most a third of one
+    kind), each one node standing for the members holding it, tied to one another by how many members hold both
+    (`group_edges`: flat [entity index, entity index, members] triples, the GROUP_EDGES heaviest); no account is
+    drawn until a group is expanded. An entity nearly every member holds (over GROUP_COMMON of them) says nothing
+    about how the members split, so it stands alone."""
+    per_kind = GROUP_NODES // 3
+    taken: Counter[str] = Counter()
+    chosen: list[str] = []
+    for k, n in sorted(held.items(), key=lambda item: (-item[1], item[0])):
+        kind = split_key(k)[0]
+        if n < 2 or taken[kind] >= per_kind:
+            continue
+        taken[kind] += 1
+        chosen.append(k)
+        if len(chosen) == GROUP_NODES:
+            break
+    common = {k for k in chosen if held[k] > GROUP_COMMON * len(rows)}
+    position = {k: i for i, k in enumerate(chosen)}
+    pairs: Counter[tuple[int, int]] = Counter()
+    for r in rows:
+        mine = sorted({position[k] for k in r["keys"] if k in position and k not in common})[
+            :GROUP_PER_ACCOUNT
+        ]
+        pairs.update((a, b) for i, a in enumerate(mine) for b in mine[i + 1 :])
+    heaviest = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))[:GROUP_EDGES]
+    degree = degrees(chosen)
+    return {
+        "mode": "groups",
+        "accounts": [],
+        "entities": [[k, split_key(k)[0], held[k], degree.get(k, held[k]), k in common] for k in chosen],
+        "edges": [],
+        "group_edges": [v for (a, b), n in heaviest for v in (a, b, n)],
     }
 
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LOCAL_ENTRIES = 256  # aggregates kept per process (members, timelines, one network per group, figures)
-SHARED_PREFIX = "cluster-page:v2:"  # bump when the shape of a cached aggregate changes
+SHARED_PREFIX = "cluster-page:v3:"  # bump when the shape of a cached aggregate changes
 _MISSING = object()
 _local: LRUCache[str, Any] = LRUCache(maxsize=LOCAL_ENTRIES)
 _local_lock = threading.Lock()

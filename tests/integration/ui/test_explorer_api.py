@@ -71,6 +71,32 @@ def test_an_entity_shared_by_too_many_is_one_aggregate_node_without_edges(
     assert all(not row[4] for row in data["entities"] if row[2] <= 27)
 
 
+def test_a_big_cluster_opens_as_groups_tied_by_the_members_they_share(
+    runs: dict[int, DetectionRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster = Cluster.objects.get(run=runs[LATEST_RUN], key=TOP)
+    full = explorer._cluster_view(cluster)  # 84 members: every account drawn
+    assert full["mode"] == "accounts" and full["group_edges"] == []
+    names = [row[0] for row in full["entities"]]
+    holds: dict[str, set[str]] = {}
+    for a, e in zip(full["edges"][0::2], full["edges"][1::2], strict=True):
+        holds.setdefault(full["accounts"][a][0], set()).add(names[e])
+    monkeypatch.setattr(explorer, "GROUPS_ABOVE", 50)
+    grouped = explorer._cluster_view(cluster)
+    assert grouped["mode"] == "groups" and grouped["accounts"] == [] and grouped["edges"] == []
+    groups = grouped["entities"]
+    assert [g[2] for g in groups] == sorted((g[2] for g in groups), reverse=True)  # most shared first
+    assert {g[0] for g in groups} == {k for k in names if sum(k in h for h in holds.values()) >= 2}
+    common = {g[0] for g in groups if g[4]}
+    assert common == {g[0] for g in groups if g[2] > 42}  # the templates and the client build every member holds
+    ties = grouped["group_edges"]
+    assert ties
+    for a, b, n in zip(ties[0::3], ties[1::3], ties[2::3], strict=True):
+        ka, kb = groups[a][0], groups[b][0]
+        assert ka not in common and kb not in common
+        assert n == sum(ka in h and kb in h for h in holds.values())  # members holding both
+
+
 def test_an_entity_is_paged_through_with_limits(
     analyst_client: Client, runs: dict[int, DetectionRun]
 ) -> None:
