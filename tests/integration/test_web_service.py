@@ -41,5 +41,9 @@ def test_the_web_service_runs_with_debug_off(tmp_path: Path) -> None:
         assert status == 404 and "URLconf" not in body and "no-such-page" not in body
         status, _ = _get(f"http://127.0.0.1:{port}/static/frontend/app.css")
         assert status == 200
+        # the explorer's bundle, built by the set-up from the npm lock file, and its layout worker
+        for bundle in ("explorer.js", "layout-worker.js"):
+            status, body = _get(f"http://127.0.0.1:{port}/static/frontend/dist/{bundle}")
+            assert status == 200 and len(body) > 1000, bundle
     finally:
         subprocess.run(["bash", "deploy/web.sh", "stop"], cwd=ROOT, env=env, check=False, timeout=60)
