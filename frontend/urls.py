@@ -3,7 +3,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from frontend.views import accounts, annotations, assets, cases, clusters, explorer, ingest, search, site
+from frontend.views import (
+    accounts,
+    annotations,
+    assets,
+    cases,
+    clusters,
+    explorer,
+    ingest,
+    partners,
+    search,
+    site,
+)
 
 urlpatterns = [
     path("", site.home, name="home"),
@@ -44,6 +55,16 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/alerts/<int:alert_id>/ack/", cases.case_alert_ack, name="case-alert-ack"),
     path("cases/<int:pk>/export/<str:fmt>/", cases.case_export, name="case-export"),
+    path("cases/<int:pk>/publish/", partners.case_publish, name="case-publish"),
+    path("partners/", partners.partner_list, name="partners"),
+    path("partners/collections/", partners.collection_create, name="partner-collection-create"),
+    path("partners/<int:pk>/", partners.partner_detail, name="partner"),
+    path("partners/<int:pk>/tokens/", partners.token_issue, name="partner-token-issue"),
+    path("partners/<int:pk>/tokens/<int:token_id>/revoke/", partners.token_revoke, name="partner-token-revoke"),
+    path("partners/<int:pk>/access/", partners.access_set, name="partner-access"),
+    path("partners/<int:pk>/active/", partners.partner_active, name="partner-active"),
+    path("partners/<int:pk>/upload/", partners.partner_upload, name="partner-upload"),
+    path("partner-alerts/<int:pk>/ack/", partners.partner_alert_ack, name="partner-alert-ack"),
     path("ingest/", ingest.ingest_jobs, name="ingest-jobs"),
     path("ingest/start/", ingest.ingest_start, name="ingest-start"),
     path("ingest/jobs/<int:pk>/", ingest.ingest_job, name="ingest-job"),

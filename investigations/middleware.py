@@ -14,7 +14,8 @@ from investigations.roles import Role, has_role
 
 
 class LoginRequiredEverywhere(LoginRequiredMiddleware):
-    """Django's login-required middleware, except for `/api/`, where DRF answers 401/403 instead of a redirect.
+    """Django's login-required middleware, except for `/api/` and `/taxii2/`, where DRF answers 401/403 instead of
+    a redirect.
 
     Django admin is for admins only: a signed-in user without the admin role gets 403, not a second login.
     """
@@ -26,7 +27,7 @@ class LoginRequiredEverywhere(LoginRequiredMiddleware):
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/taxii2/")):  # DRF answers 401/403 (TAXII: partner tokens only)
             return None
         if request.path.startswith("/admin/") and request.user.is_authenticated and not has_role(request.user, Role.ADMIN):
             raise PermissionDenied("Django admin is for admins only.")

@@ -19,4 +19,5 @@ TASK_ROUTES: dict[str, dict[str, str]] = {
     "investigations.run_detection": {"queue": Queue.DETECTION.value},
     "investigations.recover_detection_runs": {"queue": Queue.DETECTION.value},
     "investigations.warm_cluster_pages": {"queue": Queue.DEFAULT.value},
+    "investigations.rematch_partner_indicators": {"queue": Queue.DEFAULT.value},
 }

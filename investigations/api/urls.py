@@ -24,6 +24,13 @@ from investigations.api.explorer import (
     ExplorerViewSave,
 )
 from investigations.api.ingest import IngestJobViewSet, IngestScheduleViewSet
+from investigations.api.partners import (
+    CasePublicationsView,
+    PartnerAlertAcknowledgeView,
+    PartnerAlertsView,
+    PartnerImportView,
+    PublishCaseView,
+)
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -49,5 +56,10 @@ urlpatterns = [
     path("explorer/path/", ExplorerPathView.as_view(), name="api-explorer-path"),
     path("explorer/views/", ExplorerViewSave.as_view(), name="api-explorer-views"),
     path("explorer/views/<int:pk>/", ExplorerViewDetail.as_view(), name="api-explorer-view"),
+    path("cases/<int:id>/publish/", PublishCaseView.as_view(), name="api-case-publish"),
+    path("cases/<int:id>/publications/", CasePublicationsView.as_view(), name="api-case-publications"),
+    path("partner-alerts/", PartnerAlertsView.as_view(), name="api-partner-alerts"),
+    path("partner-alerts/<int:id>/acknowledge/", PartnerAlertAcknowledgeView.as_view(), name="api-partner-alert-ack"),
+    path("partner-imports/", PartnerImportView.as_view(), name="api-partner-imports"),
     *router.urls,
 ]

@@ -26,6 +26,7 @@ CUSTOM_OBJECTS = {
     IndicatorKind.PAYMENT_FINGERPRINT: ("x-payment-instrument", "fingerprint"),
     IndicatorKind.DEVICE: ("x-signup-device", "fingerprint"),
     IndicatorKind.PROMPT_TEMPLATE: ("x-prompt-template", "simhash"),
+    IndicatorKind.CLIENT_FINGERPRINT: ("x-client-fingerprint", "fingerprint"),
 }
 
 
@@ -37,6 +38,12 @@ class StixCase:
     title: str
     created_at: datetime
     producer: str = "Hydra Watch"
+    generation: int = 0
+    """Published ids after a revocation: a revoked STIX id is never given a new version, so new ids follow."""
+
+    def sid(self, kind: str, *parts: object) -> str:
+        """The STIX id of one of the case's objects (the generation counts only after a revocation)."""
+        return _sid(kind, "case", self.case_id, *parts, *((f"g{self.generation}",) if self.generation else ()))
 
 
 def _sid(kind: str, *parts: object) -> str:
@@ -78,7 +85,20 @@ def _time(iso: str, fallback: datetime) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _indicator(case: StixCase, identity_id: str, item: Indicator) -> stix2.Indicator:
+def indicator_id(case: StixCase, item: Indicator) -> str:
+    """The STIX id of a case's indicator (the same in the file export and in every published version)."""
+    return case.sid("indicator", item.kind.value, item.value)
+
+
+def _indicator(
+    case: StixCase,
+    identity_id: str,
+    item: Indicator,
+    *,
+    marking_id: str = stix2.TLP_AMBER.id,
+    created: datetime | None = None,
+    modified: datetime | None = None,
+) -> stix2.Indicator:
     frozen = _time(item.first_frozen_at, case.created_at)
     label = IndicatorKind(item.kind).label
     shared = len(item.accounts)
@@ -89,9 +109,9 @@ def _indicator(case: StixCase, identity_id: str, item: Indicator) -> stix2.Indic
     if item.template_id and item.template_id != item.value:
         description += f" Platform template id: {item.template_id}."
     return stix2.Indicator(
-        id=_sid("indicator", "case", case.case_id, item.kind.value, item.value),
-        created=frozen,
-        modified=frozen,
+        id=indicator_id(case, item),
+        created=created or frozen,
+        modified=modified or frozen,
         created_by_ref=identity_id,
         name=f"{label}: {item.value}",
         description=description,
@@ -101,20 +121,25 @@ def _indicator(case: StixCase, identity_id: str, item: Indicator) -> stix2.Indic
         indicator_types=["malicious-activity"],
         labels=[item.kind.value],
         confidence=max(1, round(100 * item.specificity)),
-        object_marking_refs=[stix2.TLP_AMBER.id],
+        object_marking_refs=[marking_id],
+    )
+
+
+def producer_identity(producer: str = "Hydra Watch") -> stix2.Identity:
+    """The Identity every object we produce is created by."""
+    return stix2.Identity(
+        id=_sid("identity", "producer", producer),
+        created=PRODUCER_CREATED,
+        modified=PRODUCER_CREATED,
+        name=producer,
+        identity_class="organization",
+        description="Account-network investigation platform for API abuse (distillation campaigns).",
     )
 
 
 def build_bundle(case: StixCase, indicators: list[Indicator]) -> stix2.Bundle:
     """Identity (the producer), TLP:AMBER, one Indicator per case indicator, and a Grouping that references them."""
-    identity = stix2.Identity(
-        id=_sid("identity", "producer", case.producer),
-        created=PRODUCER_CREATED,
-        modified=PRODUCER_CREATED,
-        name=case.producer,
-        identity_class="organization",
-        description="Account-network investigation platform for API abuse (distillation campaigns).",
-    )
+    identity = producer_identity(case.producer)
     objects = [_indicator(case, identity.id, item) for item in indicators]
     modified = max([case.created_at, *(o.modified for o in objects)])
     grouping = stix2.Grouping(

@@ -26,6 +26,19 @@ from investigations.models.cases import (
 from investigations.models.detection import Cluster, ClusterMember, DetectionRun, FirstFlag, RegrowthAlert
 from investigations.models.jobs import IngestJob, IngestSchedule, JobStatus
 from investigations.models.notes import Annotation, AnnotationLabel, AnnotationTarget
+from investigations.models.partners import (
+    CollectionAccess,
+    Partner,
+    PartnerAlert,
+    PartnerIndicator,
+    PartnerMatch,
+    PartnerToken,
+    Publication,
+    TaxiiCollection,
+    TaxiiObject,
+    TaxiiStatus,
+    TlpLevel,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -60,4 +73,15 @@ __all__ = [
     "IngestSchedule",
     "JobStatus",
     "RegrowthAlert",
+    "CollectionAccess",
+    "Partner",
+    "PartnerAlert",
+    "PartnerIndicator",
+    "PartnerMatch",
+    "PartnerToken",
+    "Publication",
+    "TaxiiCollection",
+    "TaxiiObject",
+    "TaxiiStatus",
+    "TlpLevel",
 ]

@@ -71,6 +71,7 @@ class IndicatorKind(models.TextChoices):
     DEVICE = "device", "Sign-up device"
     PROMPT_TEMPLATE = "prompt_template", "Prompt template"
     EMAIL_DOMAIN = "email_domain", "Email domain"
+    CLIENT_FINGERPRINT = "client_fingerprint", "Client fingerprint"
 
 
 class Case(models.Model):
@@ -269,6 +270,14 @@ class AuditAction(models.TextChoices):
     DETECTION_STARTED = "detection_started", "Detection run started"
     ANNOTATION_ADDED = "annotation_added", "Annotation added"
     EXPLORER_VIEW_SAVED = "explorer_view_saved", "Explorer view saved"
+    PARTNER_CHANGED = "partner_changed", "Partner created or changed"
+    PARTNER_TOKEN_ISSUED = "partner_token_issued", "Partner token issued"
+    PARTNER_TOKEN_REVOKED = "partner_token_revoked", "Partner token revoked"
+    INDICATORS_PUBLISHED = "indicators_published", "Indicators published to partners"
+    INDICATORS_REVOKED = "indicators_revoked", "Published indicators revoked"
+    INDICATORS_IMPORTED = "indicators_imported", "Partner indicators imported"
+    PARTNER_MATCH_RAISED = "partner_match_raised", "Partner match alert raised"
+    PARTNER_ALERT_ACKNOWLEDGED = "partner_alert_acked", "Partner match alert acknowledged"
 
 
 class AuditLogIsAppendOnly(Exception):

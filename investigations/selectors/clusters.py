@@ -29,6 +29,7 @@ from investigations.selectors.explorer import cluster_view
 from investigations.selectors.members import cluster_members, graph_cluster_id
 from investigations.selectors.networks import ClusterNetwork, read_network, with_group_open
 from investigations.selectors.page_cache import cached
+from investigations.selectors.partners import partner_signal_rows
 from investigations.selectors.queue import with_status
 from investigations.selectors.timeliness import DetectionTiming, detection_timing
 
@@ -132,7 +133,7 @@ def cluster_page(run: DetectionRun, key: str, *, expand: str | None = None) -> C
     members = cluster_members(cluster)
     return ClusterPage(
         cluster=cluster,
-        signals=explanation_rows(cluster),
+        signals=[*partner_signal_rows(cluster), *explanation_rows(cluster)],  # partners' reports first
         network=network,
         timelines=timelines,
         members=members,

@@ -3,11 +3,10 @@ canonical text, and how two spellings of one value are recognised as the same. P
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from graph.partners.patterns import ObservableKind, canonical
 from investigations.models import IndicatorKind
 
 # Names the detection explanation may use for evidence values, mapped to indicator kinds.
@@ -33,6 +32,8 @@ _EVIDENCE_KEYS: dict[str, IndicatorKind] = {
     "template_ids": IndicatorKind.PROMPT_TEMPLATE,
     "email_domain": IndicatorKind.EMAIL_DOMAIN,
     "email_domains": IndicatorKind.EMAIL_DOMAIN,
+    "client_fingerprint": IndicatorKind.CLIENT_FINGERPRINT,
+    "client_fingerprints": IndicatorKind.CLIENT_FINGERPRINT,
 }
 
 
@@ -48,38 +49,31 @@ _LABEL_KINDS: dict[str, IndicatorKind] = {
     "template": IndicatorKind.PROMPT_TEMPLATE,
     "emaildomain": IndicatorKind.EMAIL_DOMAIN,
     "email_domain": IndicatorKind.EMAIL_DOMAIN,
+    "clientfingerprint": IndicatorKind.CLIENT_FINGERPRINT,
+    "client_fingerprint": IndicatorKind.CLIENT_FINGERPRINT,
 }
 
 
 _VALUE_KEYS = ("value", "fingerprint", "address", "prefix", "template_id", "domain", "entity", "key", "id")
 
 
-_HEX = re.compile(r"^[0-9a-fA-F]{8,64}$")
-
-
-_DOMAIN = re.compile(r"^[\w-]+(\.[\w-]+)+$")
+# Each indicator kind as the graph-side rule for values calls it (`graph.partners.patterns.canonical`).
+_OBSERVABLE_KINDS: dict[IndicatorKind, str] = {
+    IndicatorKind.IP: ObservableKind.IP,
+    IndicatorKind.SUBNET: ObservableKind.NETWORK,
+    IndicatorKind.PAYMENT_FINGERPRINT: ObservableKind.PAYMENT,
+    IndicatorKind.DEVICE: ObservableKind.DEVICE,
+    IndicatorKind.CLIENT_FINGERPRINT: ObservableKind.CLIENT,
+    IndicatorKind.EMAIL_DOMAIN: ObservableKind.EMAIL_DOMAIN,
+    IndicatorKind.PROMPT_TEMPLATE: ObservableKind.TEMPLATE_ID,  # a SimHash or a template id, kept as written
+}
 
 
 def normalise_indicator(kind: IndicatorKind, raw: Any) -> str | None:
     """The canonical text of an indicator value, or None when it is not a valid value of that kind."""
     if raw is None or isinstance(raw, bool) or isinstance(raw, Mapping | list | tuple):
         return None
-    text = str(raw).strip()
-    if not text or len(text) > 320:
-        return None
-    try:
-        if kind == IndicatorKind.IP:
-            return str(ipaddress.ip_address(text))
-        if kind == IndicatorKind.SUBNET:
-            return str(ipaddress.ip_network(text, strict=False))
-    except ValueError:
-        return None
-    if kind in (IndicatorKind.PAYMENT_FINGERPRINT, IndicatorKind.DEVICE):
-        return text.lower() if _HEX.match(text) else None
-    if kind == IndicatorKind.EMAIL_DOMAIN:
-        domain = text.lower().lstrip("@")
-        return domain if _DOMAIN.match(domain) else None
-    return text
+    return canonical(_OBSERVABLE_KINDS[kind], str(raw))
 
 
 def _value_of(item: Any) -> Any:

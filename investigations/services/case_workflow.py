@@ -39,6 +39,7 @@ from investigations.services.cases import (
     touch_case,
     username_of,
 )
+from investigations.services.publishing import revoke_on_transition
 
 EDITABLE_FIELDS = ("title", "description", "priority", "due_date", "tags")
 
@@ -167,6 +168,7 @@ def transition_case(
             before={"status": current.value},
             after=after,
         )
+        revoke_on_transition(case, target, by=by, reason=reason)
     return case
 
 

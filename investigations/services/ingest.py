@@ -35,6 +35,7 @@ from investigations.services.audit import record_audit
 from investigations.services.detection import start_detection
 from investigations.services.ingest_paths import PathRefused, resolve_drop_path
 from investigations.services.outages import TRANSIENT_ERRORS, TransientFailure
+from investigations.services.partner_matching import queue_rematch
 
 log = logging.getLogger(__name__)
 
@@ -303,6 +304,7 @@ def _succeed(job: IngestJob, result: IngestResult) -> None:
         if job.run_detection:
             job.detection_run = start_detection(by=job.created_by)
         _finish(job, JobStatus.SUCCEEDED, report=report, extra_fields=["detection_run"] if job.run_detection else [])
+        queue_rematch()  # partners' indicators are matched against the graph as this drop left it
 
 
 def _finish(

@@ -164,6 +164,20 @@ CACHES = {
 EXPLORER_SUPERNODE_ACCOUNTS = env_int("EXPLORER_SUPERNODE_ACCOUNTS", 500)
 EXPLORER_EXPAND_PAGE = env_int("EXPLORER_EXPAND_PAGE", 200)
 
+# --- Indicator exchange with partners (TAXII 2.1) ----------------------------------------------
+# Partners' tools fetch what cases published, and send their own indicators, at /taxii2/ with a partner token
+# (`manage.py create_partner`, `issue_partner_token`); see README "Indicator exchange with partners".
+TAXII_TITLE = env_str("TAXII_TITLE", "Hydra Watch indicator exchange")
+TAXII_CONTACT = env_str("TAXII_CONTACT", "")
+TAXII_API_ROOT = env_str("TAXII_API_ROOT", "hydra")  # the one API root's path segment: /taxii2/<root>/
+TAXII_PAGE_SIZE = env_int("TAXII_PAGE_SIZE", 100)  # objects per page when the client gives no limit
+TAXII_MAX_PAGE_SIZE = env_int("TAXII_MAX_PAGE_SIZE", 1000)
+TAXII_MAX_CONTENT_LENGTH = env_int("TAXII_MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # bytes of one POST
+TAXII_MAX_OBJECTS = env_int("TAXII_MAX_OBJECTS", 1000)  # objects in one envelope or uploaded bundle
+TAXII_RATE = env_str("TAXII_RATE", "300/min")  # requests per partner token (DRF throttle on the shared cache)
+PARTNER_TOKEN_TTL_DAYS = env_int("PARTNER_TOKEN_TTL_DAYS", 90)
+PARTNER_MATCH_MAX_ACCOUNTS = env_int("PARTNER_MATCH_MAX_ACCOUNTS", 5000)  # accounts matched per reported entity
+
 # --- Ingest ------------------------------------------------------------------------------------
 INGEST_ROOT = Path(env_str("INGEST_ROOT", str(VAR_DIR / "drops")))
 INGEST_CHUNK_ROWS = env_int("INGEST_CHUNK_ROWS", 200_000)

@@ -6,7 +6,8 @@ API operation missing from the table fails the test, so a new one cannot land wi
 Outcomes: a caller who may not is sent to the login page (pages, anonymous) or refused with 401/403, and nothing in
 the database changes; a caller who may gets its answer (200 for a read; for a change anything but a refusal: the
 change itself, or 400 for the empty request the matrix sends). Pages take the session only: a token on a page is
-anonymous. Object rules (an attachment, task or alert reached through another case; a task done by an analyst who
+anonymous. The TAXII 2.1 server (its own table) answers partners' tokens only; a partner's token is also a caller of
+every row, refused by the API and anonymous on pages. Object rules (an attachment, task or alert reached through another case; a task done by an analyst who
 is not its assignee) are in `test_objects_are_reached_only_through_their_own_case` and below."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from frontend.views.assets import PLOTLY_VERSION
@@ -37,10 +39,21 @@ from investigations.models import (
     IngestJob,
     IngestSchedule,
     JobStatus,
+    Partner,
+    PartnerAlert,
+    PartnerIndicator,
+    TaxiiObject,
+    TaxiiStatus,
 )
 from investigations.roles import Role
 from investigations.services.case_work import add_attachment, add_task, propose_cluster
 from investigations.services.cases import open_case
+from investigations.services.partners import (
+    create_collection,
+    create_partner,
+    grant_collection,
+    issue_partner_token,
+)
 from investigations.services.tokens import issue_token
 from investigations.services.users import create_or_update_user
 from tests.conftest import TEST_PASSWORD
@@ -54,8 +67,10 @@ ALLOWED = {
     ADMIN: {"admin"},
 }
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+PARTNER = "partner"  # a partner's TAXII token: answered by the TAXII server only, refused everywhere else
+TAXII_ONLY = "partners (TAXII)"
 CALLERS = ["anon", "none", "analyst", "case_manager", "admin", "token:none", "token:analyst", "token:case_manager",
-           "token:admin"]  # fmt: skip
+           "token:admin", PARTNER]  # fmt: skip
 
 # Pages, by route name: method -> who may.
 PAGES: dict[str, dict[str, str]] = {
@@ -95,6 +110,16 @@ PAGES: dict[str, dict[str, str]] = {
     "case-attachment": {"GET": READ},
     "case-alert-ack": {"POST": CM},
     "case-export": {"GET": CM},
+    "case-publish": {"POST": CM},
+    "partners": {"GET": ADMIN, "POST": ADMIN},
+    "partner-collection-create": {"POST": ADMIN},
+    "partner": {"GET": ADMIN},
+    "partner-token-issue": {"POST": ADMIN},
+    "partner-token-revoke": {"POST": ADMIN},
+    "partner-access": {"POST": ADMIN},
+    "partner-active": {"POST": ADMIN},
+    "partner-upload": {"POST": ADMIN},
+    "partner-alert-ack": {"POST": READ},
     "ingest-jobs": {"GET": ADMIN},
     "ingest-start": {"POST": ADMIN},
     "ingest-job": {"GET": ADMIN},
@@ -130,6 +155,8 @@ API: dict[str, dict[str, str]] = {
     "/api/cases/{id}/clusters/": {"POST": CM},
     "/api/cases/{id}/comments/": {"GET": READ, "POST": READ},
     "/api/cases/{id}/export/{fmt}/": {"GET": CM},
+    "/api/cases/{id}/publications/": {"GET": READ},
+    "/api/cases/{id}/publish/": {"POST": CM},
     "/api/cases/{id}/indicators/": {"GET": READ},
     "/api/cases/{id}/tasks/": {"GET": READ, "POST": CM},
     "/api/cases/{id}/tasks/{task_id}/": {"PATCH": READ},
@@ -158,9 +185,25 @@ API: dict[str, dict[str, str]] = {
     "/api/ingest-schedules/": {"GET": ADMIN, "POST": ADMIN},
     "/api/ingest-schedules/{id}/": {"GET": ADMIN, "PUT": ADMIN, "PATCH": ADMIN, "DELETE": ADMIN},
     "/api/me/": {"GET": SIGNED},
+    "/api/partner-alerts/": {"GET": READ},
+    "/api/partner-alerts/{id}/acknowledge/": {"POST": READ},
+    "/api/partner-imports/": {"POST": ADMIN},
     "/api/schema/": {"GET": SIGNED},
     "/api/search/": {"GET": READ},
 }
+# The TAXII 2.1 server, by route name: partners' tokens only; no user's session or API token is let in.
+TAXII: dict[str, dict[str, str]] = {
+    "taxii-discovery": {"GET": TAXII_ONLY},
+    "taxii-api-root": {"GET": TAXII_ONLY},
+    "taxii-status": {"GET": TAXII_ONLY},
+    "taxii-collections": {"GET": TAXII_ONLY},
+    "taxii-collection": {"GET": TAXII_ONLY},
+    "taxii-objects": {"GET": TAXII_ONLY, "POST": TAXII_ONLY},
+    "taxii-object": {"GET": TAXII_ONLY},
+    "taxii-object-versions": {"GET": TAXII_ONLY},
+    "taxii-manifest": {"GET": TAXII_ONLY},
+}
+TAXII_MEDIA = "application/taxii+json;version=2.1"
 # What a change request sends where an empty one would start real work (a detection run, a job).
 # An analyst may only mark the task assigned to them done: the matrix's analyst is its assignee, and says "done".
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -190,7 +233,9 @@ def _api_operations() -> dict[str, set[str]]:
 
 def test_every_route_and_api_operation_is_in_the_table() -> None:
     routes = list(_named_routes(get_resolver().url_patterns))
-    pages = {name for name, pattern in routes if not pattern.startswith("api/") or name in API_PAGES}
+    taxii = {name for name, pattern in routes if pattern.startswith("taxii2/")}
+    assert taxii == set(TAXII), f"TAXII routes and rows differ: {sorted(taxii ^ set(TAXII))}"
+    pages = {name for name, pattern in routes if not pattern.startswith(("api/", "taxii2/")) or name in API_PAGES}
     missing_pages = sorted(pages - set(PAGES))
     assert not missing_pages, f"routes without a row in the role matrix: {missing_pages}"
     assert not set(PAGES) - pages, f"rows for routes that do not exist: {sorted(set(PAGES) - pages)}"
@@ -213,6 +258,7 @@ class World:
     case: Case
     other_case: Case
     values: dict[str, str]
+    partner_token: str
 
 
 @pytest.fixture
@@ -248,14 +294,37 @@ def world(runs: dict[int, DetectionRun], tmp_path: Any) -> World:
         case=case, title="saved view", state={"version": 1, "nodes": [], "edges": []}, image=attachment, saved_by=cm
     )
     run = runs[LATEST_RUN]
+    partner, partner_token, taxii_values = _partner_world(admin)
     values = {
         "account_id": "hyd-0001", "key": TOP, "kind": "ip", "entity_id": CAMPUS_IP, "fmt": "accounts_csv",
         "case": str(case.pk), "alert_id": str(alert.pk), "attachment_id": str(attachment.pk),
         "task_id": str(task.pk), "proposal": str(proposal.pk), "annotation": str(annotation.pk),
         "run": str(run.pk), "job": str(job.pk), "schedule": str(schedule.pk), "cluster": str(top.pk),
-        "view": str(view.pk),
+        "view": str(view.pk), **taxii_values,
     }  # fmt: skip
-    return World(users, tokens, case, other, values)
+    alert_indicator = PartnerIndicator.objects.create(
+        partner=partner, stix_id="indicator--0c5e6f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6", version=timezone.now(),
+        pattern="[ipv4-addr:value = '203.0.113.10']", payload={},
+    )  # fmt: skip
+    values["partner_alert"] = str(PartnerAlert.objects.create(indicator=alert_indicator, reason="matched").pk)
+    return World(users, tokens, case, other, values, partner_token)
+
+
+def _partner_world(admin: User) -> tuple[Partner, str, dict[str, str]]:
+    """A partner with a token, a collection it reads and writes, an object it sent there, and a status."""
+    partner = create_partner("Matrix partner", by=admin)
+    collection = create_collection("Matrix collection", by=admin)
+    grant_collection(partner, collection, can_read=True, can_write=True, by=admin)
+    token, record = issue_partner_token(partner, by=admin)
+    stix_id = "indicator--6f6c3e1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
+    TaxiiObject.objects.create(
+        collection=collection, stix_id=stix_id, stix_type="indicator", version=timezone.now(), submitted_by=partner,
+        payload={"type": "indicator", "id": stix_id, "modified": "2026-01-01T00:00:00.000Z"},
+    )  # fmt: skip
+    status = TaxiiStatus.objects.create(partner=partner, collection=collection)
+    values = {"partner": str(partner.pk), "partner_token": str(record.pk), "collection": str(collection.pk),
+              "object": stix_id, "status": str(status.pk)}  # fmt: skip
+    return partner, token, values
 
 
 def api_token_for(user: User) -> str:
@@ -266,7 +335,7 @@ def api_token_for(user: User) -> str:
 ID_OF = {
     "/api/annotations/": "annotation", "/api/case-proposals/": "proposal", "/api/cases/": "case",
     "/api/detection-runs/": "run", "/api/ingest-jobs/": "job", "/api/ingest-schedules/": "schedule",
-    "/api/explorer/views/": "view",
+    "/api/explorer/views/": "view", "/api/partner-alerts/": "partner_alert",
 }  # fmt: skip
 QUERY = {"/api/explorer/path/": "?a=hyd-0001&b=hyd-0002"}  # reads that need parameters
 
@@ -307,7 +376,26 @@ def page_url(name: str, w: World, client: Client) -> str:
         "ingest-schedule-delete": f"/ingest/schedules/{v['schedule']}/delete/", "admin:index": "/admin/",
         "api-docs": "/api/docs/", "api-root": "/api/", "explore-cluster": f"/explore/clusters/{TOP}/",
         "explore-account": "/explore/accounts/hyd-0001/", "explore-entity": f"/explore/entities/ip/{CAMPUS_IP}/",
-        "explore-view": f"/explore/views/{v['view']}/",
+        "explore-view": f"/explore/views/{v['view']}/", "case-publish": f"/cases/{v['case']}/publish/",
+        "partners": "/partners/", "partner-collection-create": "/partners/collections/",
+        "partner": f"/partners/{v['partner']}/", "partner-token-issue": f"/partners/{v['partner']}/tokens/",
+        "partner-token-revoke": f"/partners/{v['partner']}/tokens/{v['partner_token']}/revoke/",
+        "partner-access": f"/partners/{v['partner']}/access/", "partner-active": f"/partners/{v['partner']}/active/",
+        "partner-upload": f"/partners/{v['partner']}/upload/",
+        "partner-alert-ack": f"/partner-alerts/{v['partner_alert']}/ack/",
+    }  # fmt: skip
+    return urls[name]
+
+
+def taxii_url(name: str, w: World) -> str:
+    """The TAXII route with real ids."""
+    v = w.values
+    collection = f"/taxii2/hydra/collections/{v['collection']}/"
+    urls = {
+        "taxii-discovery": "/taxii2/", "taxii-api-root": "/taxii2/hydra/", "taxii-status": f"/taxii2/hydra/status/{v['status']}/",
+        "taxii-collections": "/taxii2/hydra/collections/", "taxii-collection": collection,
+        "taxii-objects": f"{collection}objects/", "taxii-object": f"{collection}objects/{v['object']}/",
+        "taxii-object-versions": f"{collection}objects/{v['object']}/versions/", "taxii-manifest": f"{collection}manifest/",
     }  # fmt: skip
     return urls[name]
 
@@ -325,8 +413,14 @@ def fingerprint() -> dict[str, int]:
     return counts
 
 
-def call(client: Client, method: str, url: str, body: dict[str, Any], token: str | None, api: bool) -> Any:
+def call(
+    client: Client, method: str, url: str, body: dict[str, Any], token: str | None, api: bool, taxii: bool = False
+) -> Any:
     headers = {"Authorization": f"Token {token}"} if token else {}
+    if taxii:
+        headers["Accept"] = TAXII_MEDIA
+        if method != "GET":
+            return client.generic(method, url, data=_json(body), content_type=TAXII_MEDIA, headers=headers)
     if method == "GET":
         return client.get(url, headers=headers)
     if api:
@@ -352,32 +446,40 @@ def expected(level: str, caller: str, api: bool) -> str:
     signed_in = who != "anon" and (api or not token)
     if level == PUBLIC:
         return ""  # anything but a refusal
+    if caller == PARTNER:  # a token on a page is anonymous; the API does not know partner tokens
+        return "answered" if level == TAXII_ONLY else ("refused" if api else "login")
+    if level == TAXII_ONLY:
+        return "refused"
     if not signed_in:
         return "refused" if api else "login"
     return "answered" if who in ALLOWED[level] else "refused"
 
 
-ROWS = [("page", name, method) for name, methods in PAGES.items() for method in methods] + [
-    ("api", path, method) for path, methods in API.items() for method in methods
-]
+ROWS = (
+    [("page", name, method) for name, methods in PAGES.items() for method in methods]
+    + [("api", path, method) for path, methods in API.items() for method in methods]
+    + [("taxii", name, method) for name, methods in TAXII.items() for method in methods]
+)
+TABLES = {"page": PAGES, "api": API, "taxii": TAXII}
 
 
 @pytest.mark.parametrize(("kind", "route", "method"), ROWS, ids=[f"{m} {r}" for _, r, m in ROWS])
 def test_role_matrix(kind: str, route: str, method: str, world: World) -> None:
-    api = kind == "api" or route in API_PAGES  # DRF views: tokens count, refusals are 401/403
-    level = (API if kind == "api" else PAGES)[route][method]
+    api = kind in ("api", "taxii") or route in API_PAGES  # DRF views: tokens count, refusals are 401/403
+    level = TABLES[kind][route][method]
     body = BODIES.get((route, method), {})
     # The refused first: a refusal must leave everything as it was, so the allowed calls after it see it intact.
     order = sorted(CALLERS, key=lambda c: expected(level, c, api) == "answered")
     for caller in order:
         client = Client()
         who = caller.removeprefix("token:")
-        if who != "anon" and not caller.startswith("token:"):
+        if who not in ("anon", PARTNER) and not caller.startswith("token:"):
             client.force_login(world.users[who])
         token = world.tokens[who] if caller.startswith("token:") else None
-        url = api_url(route, world) if kind == "api" else page_url(route, world, client)
+        token = world.partner_token if caller == PARTNER else token
+        url = {"api": api_url, "taxii": taxii_url}[kind](route, world) if kind != "page" else page_url(route, world, client)
         before = fingerprint()
-        response = call(client, method, url, body, token, api)
+        response = call(client, method, url, body, token, api, taxii=kind == "taxii")
         want, got = expected(level, caller, api), outcome(response)
         ok = got.startswith(want) if want else got != "refused"
         assert ok, f"{method} {url} as {caller}: expected {want or 'no refusal'}, got {got}"
@@ -459,4 +561,4 @@ def test_matrix_size() -> None:
     cells = len(ROWS) * len(CALLERS)
     print(f"role matrix: {len(PAGES)} page routes, {len(API)} API paths, {len(ROWS)} (route, method) rows, "
           f"{len(CALLERS)} callers, {cells} cells")  # fmt: skip
-    assert len(ROWS) > 80 and cells == len(ROWS) * 9
+    assert len(ROWS) > 80 and cells == len(ROWS) * 10
