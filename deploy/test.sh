@@ -53,7 +53,8 @@ echo "[test] pytest"
 # API, ingest jobs and schedules through a worker with production's two processes.
 PG_TESTS=(tests/integration/cases tests/integration/test_admin_site.py tests/integration/test_api_tokens.py
   tests/integration/test_auth_roles.py tests/integration/test_latest_run.py tests/integration/ui/test_role_matrix.py
-  tests/integration/ui/test_api.py tests/integration/ui/test_explorer_api.py tests/integration/ingest/test_jobs.py)
+  tests/integration/ui/test_api.py tests/integration/ui/test_explorer_api.py tests/integration/ingest/test_jobs.py
+  tests/integration/partners)
 if (($# == 0)) || [[ "${TEST_POSTGRES:-}" == 1 ]]; then
   echo "[test] pytest on PostgreSQL (the Django side, worker concurrency 2)"
   DATABASE_URL="$("$ROOT/deploy/postgres.sh" url)" TEST_WORKER_CONCURRENCY=2 \
