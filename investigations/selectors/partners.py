@@ -94,7 +94,8 @@ def partner_signal_rows(cluster: Cluster) -> list[SignalRow]:
         SignalRow(
             signal=PARTNER_SIGNAL,
             label=f"Partner match ({', '.join(partners)})",
-            value=f"{len(members)} of {cluster.size} members named by {len(by_indicator)} partner indicators",
+            value=f"{len(members)} of {cluster.size} members named by {len(by_indicator)} partner "
+            f"indicator{'s' if len(by_indicator) != 1 else ''}",
             contribution=0.0,
             evidence=tuple(evidence),
         )
