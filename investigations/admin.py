@@ -3,7 +3,7 @@ shows records read-only"). Nothing is added, changed or deleted there, by anyone
 change only through audited services, ingest jobs and schedules only through the Ingest pages that check
 INGEST_ROOT, users only with `manage.py create_user`. The third-party admins follow the same rule: users, groups,
 Celery beat's periodic tasks (which could run any task with any arguments) and django-axes' login records are
-shown read-only; API tokens are not shown at all (a token is a credential)."""
+shown read-only; API tokens and partners' TAXII tokens are not shown at all (a token is a credential)."""
 
 from typing import Any
 
@@ -29,6 +29,11 @@ from investigations.models import (
     DetectionRun,
     IngestJob,
     IngestSchedule,
+    Partner,
+    PartnerAlert,
+    PartnerIndicator,
+    Publication,
+    TaxiiCollection,
 )
 from investigations.roles import Role, has_role
 
@@ -73,6 +78,8 @@ class UserAdmin(ReadOnlyAdmin):
 admin.site.register(
     [Case, CaseAlert, ClusterProposal, DetectionRun, Cluster, Annotation, IngestJob, IngestSchedule], ReadOnlyAdmin
 )
+# Partners, collections, publications and partners' indicators and alerts; partner tokens are credentials: not shown.
+admin.site.register([Partner, TaxiiCollection, Publication, PartnerIndicator, PartnerAlert], ReadOnlyAdmin)
 
 THIRD_PARTY = [
     Group, PeriodicTask, IntervalSchedule, CrontabSchedule, SolarSchedule, ClockedSchedule,

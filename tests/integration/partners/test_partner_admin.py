@@ -77,6 +77,10 @@ def test_admin_pages_issue_a_token_once_and_revoke_it(exchange: Exchange, admin_
     page.post(f"/partners/{partner.pk}/active/", {})
     partner.refresh_from_db()
     assert not partner.active
+    # Django admin shows partners read-only, never their tokens
+    assert page.get("/admin/investigations/partnertoken/").status_code == 404
+    assert page.get(f"/admin/investigations/partner/{partner.pk}/change/").status_code == 200
+    assert page.post("/admin/investigations/partner/add/", {"name": "sneaky"}).status_code == 403
 
 
 def test_publishing_from_the_case_page_and_the_api(
