@@ -36,9 +36,10 @@ class RematchSummary:
 
 
 def queue_rematch(indicator_ids: Sequence[int] | None = None) -> None:
-    """Match these indicators (every active one when None) once the current transaction commits."""
+    """Match these indicators (every active one when None) once the current transaction commits. Robust: a broker
+    away at that moment is logged and does not fail the ingest or import that asked (the next one matches again)."""
     ids = None if indicator_ids is None else sorted(set(indicator_ids))
-    transaction.on_commit(lambda: celery_app.send_task(REMATCH_TASK, args=[ids], queue=Queue.DEFAULT))
+    transaction.on_commit(lambda: celery_app.send_task(REMATCH_TASK, args=[ids], queue=Queue.DEFAULT), robust=True)
 
 
 def rematch_partner_indicators(indicator_ids: Sequence[int] | None = None) -> RematchSummary:
