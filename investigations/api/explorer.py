@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from investigations.api.cases import CaseRefused
 from investigations.models import Case, DetectionRun, ExplorerView
 from investigations.permissions import IsCaseManager, IsReader
-from investigations.selectors.accounts import known_kind_and_id
+from investigations.selectors.accounts import accounts_brief, known_kind_and_id
 from investigations.selectors.cases import get_case
 from investigations.selectors.clusters import cluster_in_run
 from investigations.selectors.explorer import (
@@ -122,11 +122,11 @@ class ExplorerPathView(APIView):
         query = PathQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        run = _run(request)
+        known = accounts_brief([q["a"], q["b"]])
         for name in ("a", "b"):
-            if not expand_account(run, q[name]):
+            if q[name] not in known:
                 raise NotFound(f"No such account: {q[name]}.")
-        return Response(trace_paths(run, q["a"], q["b"], max_hops=q["max_hops"]))
+        return Response(trace_paths(_run(request), q["a"], q["b"], max_hops=q["max_hops"]))
 
 
 class ExplorerViewSerializer(serializers.ModelSerializer[ExplorerView]):

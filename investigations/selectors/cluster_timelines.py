@@ -56,6 +56,25 @@ def replacement_window_hours(cluster: Cluster) -> float:
         return DetectionParams().replacement_window_hours
 
 
+def _ban_times(members: list[dict[str, Any]]) -> list[dt.datetime]:
+    return sorted(m["status_changed_at"] for m in members if m.get("status") == "banned" and m.get("status_changed_at"))
+
+
+def replacement_ids(members: list[dict[str, Any]], window_hours: float) -> set[str]:
+    """Members (rows with `account_id`, `status`, `status_changed_at`, `created_at`) that signed up within
+    `window_hours` after a ban of another member: the hydra pattern (the timelines and the explorer's mark)."""
+    ban_times = _ban_times(members)
+    window = dt.timedelta(hours=window_hours)
+    found = set()
+    for m in members:
+        created = m.get("created_at")
+        if created is not None:
+            i = bisect.bisect_right(ban_times, created)
+            if i > 0 and created - ban_times[i - 1] <= window:
+                found.add(m["account_id"])
+    return found
+
+
 def cluster_timelines(cluster: Cluster) -> ClusterTimelines:
     """The cluster's timelines and capability mix (cached)."""
     return cached(cluster, "timelines", lambda: _timelines(cluster))
@@ -73,20 +92,15 @@ def _timelines(cluster: Cluster) -> ClusterTimelines:
     )
     members = cluster_members(cluster)
     out = ClusterTimelines()
-    ban_times = sorted(
-        m["status_changed_at"] for m in members if m.get("status") == "banned" and m.get("status_changed_at")
-    )
     signups: dict[dt.date, int] = defaultdict(int)
     replacements: dict[dt.date, int] = defaultdict(int)
     bans: dict[dt.date, int] = defaultdict(int)
-    window = dt.timedelta(hours=replacement_window_hours(cluster))
+    replaced = replacement_ids(members, replacement_window_hours(cluster))
     for m in members:
         created = m.get("created_at")
         if created is not None:
-            i = bisect.bisect_right(ban_times, created)
-            is_replacement = i > 0 and created - ban_times[i - 1] <= window
-            (replacements if is_replacement else signups)[created.date()] += 1
-    for b in ban_times:
+            (replacements if m["account_id"] in replaced else signups)[created.date()] += 1
+    for b in _ban_times(members):
         bans[b.date()] += 1
     out.signups, out.replacements, out.bans = (sorted(d.items()) for d in (signups, replacements, bans))
     caps = [0] * len(CAPABILITIES)

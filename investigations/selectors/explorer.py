@@ -15,8 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,7 @@ import igraph as ig
 from graph.reads import read
 from investigations.models import Cluster, ClusterMember, DetectionRun
 from investigations.selectors.accounts import EXACT_COUNT_CAP, NEIGHBOUR_KINDS_CAP
-from investigations.selectors.cluster_timelines import replacement_window_hours
+from investigations.selectors.cluster_timelines import replacement_ids, replacement_window_hours
 from investigations.selectors.members import graph_cluster_id
 from investigations.selectors.networks import PER_ACCOUNT, entity_key, split_key
 from investigations.selectors.page_cache import cached
@@ -124,23 +123,6 @@ def degrees(keys: Sequence[str]) -> dict[str, int]:
     return found
 
 
-def _replacements(rows: list[dict[str, Any]], window_hours: float) -> set[str]:
-    """Members that signed up within `window_hours` after a ban of another member (the hydra pattern)."""
-    bans = sorted(
-        r["status_changed_at"] for r in rows if r.get("status") == "banned" and r.get("status_changed_at")
-    )
-    window = dt.timedelta(hours=window_hours)
-    found = set()
-    for r in rows:
-        created = r.get("created_at")
-        if created is None or not bans:
-            continue
-        i = bisect_left(bans, created) - 1  # the latest ban before the sign-up
-        if i >= 0 and created - bans[i] <= window:
-            found.add(r["account_id"])
-    return found
-
-
 def cluster_view(cluster: Cluster) -> dict[str, Any]:
     """A cluster opened in the explorer (cached per cluster, run and ingest like the rest of its page)."""
     return cached(cluster, "explorer", lambda: _cluster_view(cluster))
@@ -154,7 +136,7 @@ def _cluster_view(cluster: Cluster) -> dict[str, Any]:
     new = set(cluster.members.filter(is_new=True).values_list("account_id", flat=True))
     for r in rows:
         index.by_account[r["account_id"]] = (me, cluster.flagged, r["account_id"] in new)
-    replaced = _replacements(rows, replacement_window_hours(cluster))
+    replaced = replacement_ids(rows, replacement_window_hours(cluster))
 
     held = Counter(k for r in rows for k in r["keys"] if split_key(k)[0] in KIND_FAMILY)
     answer = {
@@ -314,16 +296,16 @@ class _Search:
         """Read the holders of `entities` (not read before); the accounts reached, through the rarest first."""
         todo = [k for k in entities if k not in self.holders_read]
         self.holders_read.update(todo)
+        if not todo:
+            return []
+        holders = {
+            row["key"]: row["holders"]
+            for row in read("ui_explore_holders", keys=todo, skip=0, limit=PATH_PER_ENTITY)
+        }
         reached: dict[str, None] = {}
-        if todo:
-            for row in read("ui_explore_holders", keys=todo, skip=0, limit=PATH_PER_ENTITY):
-                for account_id in row["holders"]:
-                    self.ties.add((account_id, row["key"]))
-            by_entity = defaultdict(list)
-            for account_id, k in self.ties:
-                by_entity[k].append(account_id)
-            for k in todo:  # rarest first: `todo` keeps the order entities_of gave
-                reached.update(dict.fromkeys(sorted(by_entity[k])))
+        for k in todo:  # rarest first: `todo` keeps the order entities_of gave
+            self.ties.update((account_id, k) for account_id in holders.get(k, []))
+            reached.update(dict.fromkeys(sorted(holders.get(k, []))))
         return list(reached)[:PATH_FRONTIER]
 
     def paths(self, a: str, b: str, max_hops: int, count: int) -> list[list[str]]:

@@ -15,7 +15,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from investigations.exports.report import render_report
-from investigations.models import Attachment, AuditAction, AuditEvent, Cluster, DetectionRun, ExplorerView
+from investigations.models import (
+    Attachment,
+    AuditAction,
+    AuditEvent,
+    Case,
+    Cluster,
+    DetectionRun,
+    ExplorerView,
+)
 from investigations.selectors import explorer
 from investigations.selectors.cases import case_view
 from investigations.services.cases import open_case
@@ -192,12 +200,15 @@ def _save(client: Client, case_id: int, state: str, image: bytes) -> Any:
     })  # fmt: skip
 
 
+@pytest.fixture
+def case(runs: dict[int, DetectionRun], case_manager: User) -> Case:
+    """A case on the hydra cluster, opened by the case manager."""
+    return open_case(by=case_manager, clusters=[Cluster.objects.get(run=runs[LATEST_RUN], key=TOP)], title="hydra")
+
+
 def test_a_view_is_saved_into_a_case_with_its_picture_and_reopens_as_saved(
-    client: Client, runs: dict[int, DetectionRun], case_manager: User, analyst: User
+    client: Client, case: Case, case_manager: User
 ) -> None:
-    case = open_case(
-        by=case_manager, clusters=[Cluster.objects.get(run=runs[LATEST_RUN], key=TOP)], title="hydra"
-    )
     client.force_login(case_manager)
     response = _save(client, case.pk, _state(), _png())
     assert response.status_code == 201, response.content
@@ -227,11 +238,8 @@ def test_a_view_is_saved_into_a_case_with_its_picture_and_reopens_as_saved(
     ],
 )
 def test_a_bad_view_is_refused_and_writes_nothing(
-    client: Client, runs: dict[int, DetectionRun], case_manager: User, state: str, image: bytes, status: int
+    client: Client, case: Case, case_manager: User, state: str, image: bytes, status: int
 ) -> None:
-    case = open_case(
-        by=case_manager, clusters=[Cluster.objects.get(run=runs[LATEST_RUN], key=TOP)], title="hydra"
-    )
     client.force_login(case_manager)
     before = (ExplorerView.objects.count(), Attachment.objects.count(), AuditEvent.objects.count())
     response = _save(client, case.pk, state, image)
@@ -239,12 +247,7 @@ def test_a_bad_view_is_refused_and_writes_nothing(
     assert (ExplorerView.objects.count(), Attachment.objects.count(), AuditEvent.objects.count()) == before
 
 
-def test_only_case_managers_save_views(
-    client: Client, runs: dict[int, DetectionRun], case_manager: User, analyst: User
-) -> None:
-    case = open_case(
-        by=case_manager, clusters=[Cluster.objects.get(run=runs[LATEST_RUN], key=TOP)], title="hydra"
-    )
+def test_only_case_managers_save_views(client: Client, case: Case, case_manager: User, analyst: User) -> None:
     client.force_login(analyst)
     assert _save(client, case.pk, _state(), _png()).status_code == 403
     client.force_login(case_manager)
