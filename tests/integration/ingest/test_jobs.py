@@ -22,7 +22,7 @@ from django.test import Client
 from graph.driver import Graph
 from graph.scenarios import preset
 from graph.scenarios.series import generate_series
-from investigations.models import DetectionRun, FirstFlag, IngestJob, JobStatus
+from investigations.models import DetectionRun, FirstFlag, IngestJob, IngestSchedule, JobStatus
 from investigations.services import ingest as services
 from investigations.services import ingest_paths as paths
 from investigations.services import ingest_schedules as schedules
@@ -245,6 +245,12 @@ def test_a_schedule_ingests_each_days_drop_of_a_series_then_detects(
     watched.mkdir()
     schedule = schedules.create_schedule(name="daily", folder=f"{root_folder.name}/daily", interval_minutes=60,
                                         run_detection=True, by=admin_user)  # fmt: skip
+    # creating a schedule also queues a first scan on the worker; let it look at the still empty folder first, so
+    # it cannot claim the first drop before the scans below do
+    deadline = time.monotonic() + 120
+    while IngestSchedule.objects.get(pk=schedule.pk).last_checked_at is None:
+        assert time.monotonic() < deadline, "the worker never ran the schedule's first scan"
+        time.sleep(0.2)
     runs: list[DetectionRun] = []
     for drop in series.drops:
         shutil.copytree(drop.out_dir, watched / drop.out_dir.name)
