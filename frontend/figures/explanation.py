@@ -23,7 +23,9 @@ def format_value(value: Any) -> str:
 
 
 def explanation_figure(rows: Sequence[SignalRow]) -> go.Figure:
-    """Horizontal bars of signal contributions, strongest at the top."""
+    """Horizontal bars of signal contributions, strongest at the top (evidence shown beside the score, such as a
+    partner's match, has no bar)."""
+    rows = [r for r in rows if r.scored]
     ordered = list(reversed(rows))  # Plotly draws the first category at the bottom
     low = min([0.0, *(r.contribution for r in rows)])
     high = max([0.0, *(r.contribution for r in rows)])

@@ -34,7 +34,7 @@ def cluster_figures(page: ClusterPage, links: Mapping[str, str]) -> dict[str, st
     """Every chart of the cluster page; `links` maps network node ids to the URL a click opens."""
     t = page.timelines
     return {
-        "explanation": figure_json(explanation_figure(page.signals)) if page.signals else "",
+        "explanation": figure_json(explanation_figure(page.signals)) if any(s.scored for s in page.signals) else "",
         "network": network_json(page.network, links),
         "signups": figure_json(signups_figure(t.signups, t.replacements, t.bans))
         if (t.signups or t.replacements or t.bans)

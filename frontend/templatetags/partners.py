@@ -20,6 +20,7 @@ def case_publishing(context: dict[str, Any], case: Case) -> dict[str, Any]:
     """The case's publications and, for case managers, the publish form."""
     return {
         "case": case, "publications": list(selectors.case_publications(case)), "form": PublishForm(),
+        "reports": selectors.case_partner_reports(case),
         "publishable": case.status in PUBLISHABLE, "is_case_manager": context.get("is_case_manager", False),
         "csrf_token": context.get("csrf_token"),
     }  # fmt: skip

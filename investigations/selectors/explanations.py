@@ -67,6 +67,7 @@ class SignalRow:
     value: Any
     contribution: float
     evidence: tuple[Evidence, ...]
+    scored: bool = True  # False for evidence shown beside the score without being part of it
 
     @property
     def raises(self) -> bool:

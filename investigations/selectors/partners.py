@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -98,6 +100,7 @@ def partner_signal_rows(cluster: Cluster) -> list[SignalRow]:
             f"indicator{'s' if len(by_indicator) != 1 else ''}",
             contribution=0.0,
             evidence=tuple(evidence),
+            scored=False,
         )
     ]
 
@@ -109,6 +112,40 @@ def account_partner_matches(account_id: str) -> list[PartnerMatch]:
         .select_related("indicator__partner")
         .order_by("-matched_at")[:100]
     )
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    """One partner indicator that names accounts of a case: which accounts, through what, and when it last matched."""
+
+    indicator: PartnerIndicator
+    account_ids: tuple[str, ...]
+    matched: tuple[str, ...]  # "kind value" of what matched, distinct
+    matched_at: datetime
+
+
+def case_partner_reports(case: Case, *, limit: int = 5000) -> list[CaseReport]:
+    """Active partner indicators that name the case's frozen accounts, the ones naming most accounts first: a
+    partner's report about accounts already under investigation does not raise a queue alert, it shows here."""
+    members = case.case_accounts.values("account_id")
+    matches = (
+        PartnerMatch.objects.filter(active_indicator_q("indicator__"), account_id__in=members)
+        .select_related("indicator__partner")
+        .order_by("indicator_id", "account_id")[:limit]
+    )
+    grouped: dict[int, list[PartnerMatch]] = defaultdict(list)
+    for m in matches:
+        grouped[m.indicator_id].append(m)
+    reports = [
+        CaseReport(
+            indicator=rows[0].indicator,
+            account_ids=tuple(sorted({m.account_id for m in rows})),
+            matched=tuple(sorted({f"{m.kind.replace('_', ' ')} {m.value}" for m in rows})),
+            matched_at=max(m.matched_at for m in rows),
+        )
+        for rows in grouped.values()
+    ]
+    return sorted(reports, key=lambda r: (-len(r.account_ids), r.indicator.partner.name, r.indicator.stix_id))
 
 
 def open_partner_alerts(limit: int = 20) -> list[PartnerAlert]:

@@ -72,6 +72,7 @@ def test_publish_and_partner_matches_in_the_browser(
     signal = page.locator("#signal-list li[data-signal=partner_match]")
     expect(signal).to_contain_text("Partner match (Lab A)")
     expect(signal).to_contain_text(CARD_INDICATOR)
+    expect(signal.locator(".contrib")).to_have_text("evidence")  # beside the score, not a "+0.000" part of it
     signal.screenshot(path=str(SHOTS / "partners-cluster-signal.png"))
     page.goto(f"{base}/account/hyd-0001/")
     expect(page.locator("#partner-matches")).to_contain_text("prepaid card seen on Lab A")

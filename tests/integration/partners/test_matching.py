@@ -20,13 +20,14 @@ from graph.driver import Graph
 from investigations.models import (
     AuditAction,
     AuditEvent,
+    Case,
     Cluster,
     DetectionRun,
     PartnerAlert,
     PartnerIndicator,
     PartnerMatch,
 )
-from investigations.selectors.partners import PARTNER_SIGNAL, partner_signal_rows
+from investigations.selectors.partners import PARTNER_SIGNAL, case_partner_reports, partner_signal_rows
 from investigations.services.partner_imports import import_objects
 from investigations.services.partner_matching import rematch_partner_indicators
 from tests.integration.ingest.drops import small_drop
@@ -86,7 +87,7 @@ def test_an_imported_indicator_matching_campaign_accounts_raises_the_alert_and_t
     # the campaign's cluster carries the signal, with the partner and the indicator as evidence
     top = Cluster.objects.get(run=runs[LATEST_RUN], key=TOP)
     (row,) = partner_signal_rows(top)
-    assert row.signal == PARTNER_SIGNAL and "Lab A" in row.label
+    assert row.signal == PARTNER_SIGNAL and "Lab A" in row.label and not row.scored  # evidence, not score
     assert any(e.kind == "payment_instrument" and e.id == HYDRA_CARDS[0] and CARD_ID in e.detail for e in row.evidence)
     assert any(e.kind == "template" and "1 bits" in e.detail for e in row.evidence)
     page = Client()
@@ -117,6 +118,31 @@ def test_an_imported_indicator_matching_campaign_accounts_raises_the_alert_and_t
     import_objects(exchange.a, [indicator(CARD_ID, card.pattern, modified="2026-11-20T12:00:00.000Z")],
                    collection=exchange.inbox, by=None)  # fmt: skip
     assert PartnerIndicator.objects.get(stix_id=CARD_ID).revoked
+
+
+def test_a_case_shows_what_partners_report_about_its_accounts(
+    exchange: Exchange, confirmed_case: Case, analyst: User, scenario_graph: Graph
+) -> None:
+    page = Client()
+    page.force_login(analyst)
+    assert "No partner indicator names this case" in page.get(f"/cases/{confirmed_case.pk}/").content.decode()
+    import_objects(exchange.a, [
+        indicator(CARD_ID, f"[x-payment-instrument:fingerprint = '{HYDRA_CARDS[0]}']"),
+        indicator(NOTHING_ID, "[ipv4-addr:value = '192.0.2.250']"),
+    ], collection=exchange.inbox, by=None)  # fmt: skip
+    rematch_partner_indicators()
+    in_case = set(confirmed_case.case_accounts.values_list("account_id", flat=True))
+    holders = set(hydra_holders(scenario_graph, HYDRA_CARDS[0])) & in_case
+    (report,) = case_partner_reports(confirmed_case)
+    assert report.indicator.stix_id == CARD_ID and set(report.account_ids) == holders and len(holders) > 1
+    assert report.matched == (f"payment instrument {HYDRA_CARDS[0]}",)
+    html = page.get(f"/cases/{confirmed_case.pk}/").content.decode()
+    assert f'data-indicator="{CARD_ID}"' in html and f'data-indicator="{NOTHING_ID}"' not in html
+    # once the partner revokes it, the case no longer shows it
+    import_objects(exchange.a, [indicator(CARD_ID, f"[x-payment-instrument:fingerprint = '{HYDRA_CARDS[0]}']",
+                                          modified="2026-11-21T00:00:00.000Z", revoked=True)],
+                   collection=exchange.inbox, by=None)  # fmt: skip
+    assert case_partner_reports(confirmed_case) == []
 
 
 def test_an_admin_uploads_a_bundle_validated_whole(runs: dict[int, DetectionRun], exchange: Exchange, admin_user: User) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -85,8 +86,9 @@ def test_a_partner_discovers_pages_and_filters_published_objects(
     assert len(rest) == publication.objects_published - 3 and {o["id"] for o in rest}.isdisjoint(
         o["id"] for o in first.json()["objects"]
     )
-    time.sleep(0.01)
-    assert "objects" not in shared.get_objects(added_after=time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime()))
+    time.sleep(0.01)  # a moment after the last object was added, to the microsecond (not the second: flaky)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert "objects" not in shared.get_objects(added_after=now)
     manifest = shared.get_manifest()
     assert len(manifest["objects"]) == len(objects) and all(r["media_type"].startswith("application/stix+json")
                                                            for r in manifest["objects"])  # fmt: skip

@@ -32,6 +32,13 @@ def test_explanation_bars_strongest_on_top_coloured_by_sign_and_escaped() -> Non
     assert fig.layout.xaxis.range[0] < -0.05 and fig.layout.xaxis.range[1] > 0.3
 
 
+def test_evidence_beside_the_score_gets_no_bar() -> None:
+    beside = SignalRow(signal="partner_match", label="Partner match", value="1 of 3", contribution=0.0, evidence=(),
+                       scored=False)  # fmt: skip
+    fig = explanation_figure([_signal("a", 0.3), beside])
+    assert list(fig.data[0].x) == [0.3] and len(fig.data[0].y) == 1
+
+
 def _star(n: int) -> tuple[list[NetworkNode], list[NetworkEdge]]:
     hub = NetworkNode(id="device|d1", kind="device", label="d1", members=n, exchanges=100 * n)
     accounts = [
