@@ -19,7 +19,8 @@ _DEPLOY_LIB_SOURCED=1
 
 DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$DEPLOY_DIR/.." && pwd)"
-VAR_DIR="${VAR_DIR:-$ROOT/var}"
+# Absolute, so that `VAR_DIR=var/x` and `VAR_DIR=$PWD/var/x` name the same services (a pid check compares paths).
+VAR_DIR="$(realpath -m "${VAR_DIR:-$ROOT/var}")"
 RUN_DIR="$VAR_DIR/run"
 LOG_DIR="$VAR_DIR/log"
 VENV="${VENV:-$ROOT/.venv}"

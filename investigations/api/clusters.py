@@ -246,7 +246,9 @@ class ClusterViewSet(viewsets.ReadOnlyModelViewSet[Cluster]):
         run = self._run()
         if self.action == "list":
             return clusters_for_queue(run, self._query().to_filters(), statuses=False)
-        return with_status(Cluster.objects.filter(run=run).select_related("run"))
+        clusters = Cluster.objects.filter(run=run).select_related("run")
+        # only the cluster's own answer shows its case status; its members, network, timelines and history do not
+        return with_status(clusters) if self.action == "retrieve" else clusters
 
     @extend_schema(parameters=[ClusterQuerySerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

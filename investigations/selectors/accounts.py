@@ -194,7 +194,7 @@ def account_sessions(account_id: str, total: int) -> GraphSlice:
 
 def account_session_count(account_id: str) -> int | None:
     """How many sessions the account had (None when the account is unknown)."""
-    rows = read("ui_account_profile", account_id=account_id)
+    rows = read("ui_account_session_count", account_id=account_id)
     return int(rows[0]["sessions"]) if rows else None
 
 
