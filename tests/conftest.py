@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +162,47 @@ def celery_worker_process(django_db_setup: Any, django_db_blocker: Any) -> Itera
         _wait_for_other_sessions_to_end()
 
 
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember on the test item whether its set-up or body failed (the `worker` fixture's clean-up asks)."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
+
+
+def _drain_worker(timeout: float = 300) -> None:
+    """After a failed test: drop what it left queued and wait until the worker has finished what it runs, so the
+    next test's clean-up is not racing a job of this one (a failure then stays one failure)."""
+    celery_app.control.purge()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        inspect = celery_app.control.inspect(timeout=1.0)
+        held = [t["request"]["id"] for tasks in (inspect.scheduled() or {}).values() for t in tasks]
+        if held:
+            celery_app.control.revoke(held)
+        if not any((inspect.active() or {}).values()) and not held:
+            return
+        time.sleep(1)
+    pytest.fail(f"the worker was still running the failed test's jobs {timeout:.0f} s after it ended")
+
+
 @pytest.fixture
-def worker(celery_worker_process: subprocess.Popen[bytes], transactional_db: Any) -> subprocess.Popen[bytes]:
+def worker(
+    request: pytest.FixtureRequest, celery_worker_process: subprocess.Popen[bytes], transactional_db: Any
+) -> Iterator[subprocess.Popen[bytes]]:
     """A running worker, with the test's database writes committed so the worker sees them."""
     ensure_role_groups()
     if celery_worker_process.poll() is not None:
         pytest.fail("the session's Celery worker has died; see var/log/test-worker.log")
-    return celery_worker_process
+    yield celery_worker_process
+    if request.node.stash.get(FAILED, False) and celery_worker_process.poll() is None:
+        _drain_worker()
 
 
 def pytest_configure(config: pytest.Config) -> None:
