@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -57,14 +58,18 @@ def case_publications(case: Case) -> QuerySet[Publication]:
     return case.publications.select_related("published_by").prefetch_related("collections")
 
 
-def cluster_partner_matches(cluster: Cluster) -> list[PartnerMatch]:
-    """Matches of active partner indicators on the cluster's members."""
-    members = cluster.members.values("account_id")
-    return list(
-        PartnerMatch.objects.filter(active_indicator_q("indicator__"), account_id__in=members)
+def _matches_on(accounts: QuerySet[Any]) -> QuerySet[PartnerMatch]:
+    """Matches of active partner indicators on these accounts (an `account_id` values query), by indicator."""
+    return (
+        PartnerMatch.objects.filter(active_indicator_q("indicator__"), account_id__in=accounts)
         .select_related("indicator__partner")
         .order_by("indicator_id", "account_id")
     )
+
+
+def cluster_partner_matches(cluster: Cluster) -> list[PartnerMatch]:
+    """Matches of active partner indicators on the cluster's members."""
+    return list(_matches_on(cluster.members.values("account_id")))
 
 
 def partner_signal_rows(cluster: Cluster) -> list[SignalRow]:
@@ -80,10 +85,13 @@ def partner_signal_rows(cluster: Cluster) -> list[SignalRow]:
     for rows in by_indicator.values():
         indicator = rows[0].indicator
         by_entity: dict[tuple[str, str], list[str]] = defaultdict(list)
+        distances: dict[tuple[str, str], int] = {}
         for m in rows:
             by_entity[(m.kind, m.value)].append(m.account_id)
+            if m.distance:
+                distances.setdefault((m.kind, m.value), m.distance)
         for (kind, value), accounts in sorted(by_entity.items()):
-            distance = next((m.distance for m in rows if (m.kind, m.value) == (kind, value) and m.distance), None)
+            distance = distances.get((kind, value))
             detail = f"{indicator.partner.name} reported {indicator.name or indicator.stix_id} ({indicator.stix_id})"
             if distance:
                 detail += f"; template SimHash {distance} bits from the reported one"
@@ -127,12 +135,7 @@ class CaseReport:
 def case_partner_reports(case: Case, *, limit: int = 5000) -> list[CaseReport]:
     """Active partner indicators that name the case's frozen accounts, the ones naming most accounts first: a
     partner's report about accounts already under investigation does not raise a queue alert, it shows here."""
-    members = case.case_accounts.values("account_id")
-    matches = (
-        PartnerMatch.objects.filter(active_indicator_q("indicator__"), account_id__in=members)
-        .select_related("indicator__partner")
-        .order_by("indicator_id", "account_id")[:limit]
-    )
+    matches = _matches_on(case.case_accounts.values("account_id"))[:limit]
     grouped: dict[int, list[PartnerMatch]] = defaultdict(list)
     for m in matches:
         grouped[m.indicator_id].append(m)

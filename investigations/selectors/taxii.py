@@ -64,6 +64,11 @@ def visible_objects(partner: Partner, collection: TaxiiCollection) -> QuerySet[T
     )
 
 
+def taxii_time(value: datetime) -> str:
+    """A TAXII timestamp with microseconds (date_added values must tell rows apart); parse_timestamp reads it."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_timestamp(text: str, name: str) -> datetime:
     """A TAXII timestamp parameter (RFC 3339, UTC)."""
     try:

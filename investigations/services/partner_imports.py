@@ -24,6 +24,7 @@ from investigations.models import (
     TaxiiObject,
     TaxiiStatus,
 )
+from investigations.selectors.taxii import taxii_time
 from investigations.services.audit import record_audit
 from investigations.services.cases import User
 from investigations.services.partner_matching import queue_rematch
@@ -104,7 +105,7 @@ def import_objects(
                 kept = _keep_indicator(partner, obj, version, at)
                 if kept is not None:
                     indicator_ids.append(kept)
-            successes.append({"id": obj["id"], "version": _stamp(version)})
+            successes.append({"id": obj["id"], "version": taxii_time(version)})
         status = None
         if collection is not None:
             status = TaxiiStatus.objects.create(
@@ -126,10 +127,6 @@ def import_objects(
 def _version(obj: dict[str, Any], at: datetime) -> datetime:
     """An object's version; a cyber observable (no created or modified) is versioned by when it was added."""
     return object_version(obj) if obj.get("modified") or obj.get("created") else at
-
-
-def _stamp(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _keep_indicator(partner: Partner, obj: dict[str, Any], version: datetime, at: datetime) -> int | None:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from investigations.models import CollectionAccess, TaxiiCollection, TaxiiObject, TaxiiStatus
 from investigations.selectors import taxii as q
+from investigations.selectors.taxii import taxii_time
 from investigations.services.partner_imports import EnvelopeRejected, envelope_objects, import_objects
 from investigations.taxii.auth import (
     IsPartner,
@@ -32,11 +33,6 @@ from investigations.taxii.http import (
     TaxiiRenderer,
     taxii_exception_handler,
 )
-
-
-def taxii_time(value: Any) -> str:
-    """A TAXII timestamp with microseconds (date_added values must tell rows apart)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def version_text(obj: TaxiiObject) -> str:
